@@ -1,0 +1,232 @@
+import { HttpStatusError, ResponseFormatError, snippet } from '../shared/errors';
+import { HttpTransport } from '../shared/http';
+import type { TlsOptions } from '../shared/http';
+import { redact } from '../shared/logger';
+import { ScadaStatusError } from './errors';
+import type { DeletedEvents, EventPacket, EventRecord, EventSelection, ItemResult, ScadaId, ServerState } from './types';
+import { DEFAULT_METHOD_NAMES, LOGIN_FIELDS, METHOD_PATH_PREFIX, parseStatusCode } from './vendor';
+import type { MethodNames } from './vendor';
+
+export interface MasterScadaClientOptions {
+  /** Runtime web server, e.g. `http://10.0.0.5:8043`; a path prefix is kept. */
+  url: string;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+  tls?: TlsOptions;
+  /** Override method names the vendor pages do not confirm (see `vendor.ts`). */
+  methods?: Partial<MethodNames>;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * The MasterSCADA 4D runtime JSON API: one method per call, no state besides
+ * the connection pool. Every answer is checked for shape; a Bad `code` becomes
+ * a ScadaStatusError, anything unreadable a ResponseFormatError.
+ */
+export class MasterScadaClient {
+  readonly methods: Readonly<MethodNames>;
+  private readonly transport: HttpTransport;
+
+  constructor(options: MasterScadaClientOptions) {
+    this.methods = { ...DEFAULT_METHOD_NAMES, ...withoutEmpty(options.methods) };
+    this.transport = new HttpTransport({
+      baseUrl: options.url,
+      timeoutMs: options.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
+      tls: options.tls,
+    });
+  }
+
+  /** Log in as an operator (an empty login asks for an anonymous session; spec §3.1). */
+  async login(login: string, password: string, options: CallOptions = {}): Promise<{ sessionId: ScadaId; sessionTimeMs?: number }> {
+    const body = { [LOGIN_FIELDS.login]: login, [LOGIN_FIELDS.password]: password };
+    const answer = await this.call(this.methods.login, body, options, { secrets: [password], login: true });
+    const sessionId = readId(answer, 'sessionId', this.methods.login);
+    const sessionTime = answer.sessionTime;
+    return typeof sessionTime === 'number' && sessionTime > 0 ? { sessionId, sessionTimeMs: sessionTime } : { sessionId };
+  }
+
+  async logout(sessionId: ScadaId, options: CallOptions = {}): Promise<void> {
+    await this.call(this.methods.logout, { sessionId }, options, { secrets: [String(sessionId)] });
+  }
+
+  /** Server state; with a session id, a Bad SESSION error says the session is gone (S1). */
+  async getState(sessionId?: ScadaId, options: CallOptions = {}): Promise<ServerState> {
+    const answer = await this.call(this.methods.getState, sessionId === undefined ? {} : { sessionId }, options, {
+      secrets: [sessionId === undefined ? undefined : String(sessionId)],
+    });
+    const psid = answer.projectSessionId;
+    return {
+      projectId: typeof answer.projectId === 'string' ? answer.projectId : '',
+      projectSessionId: typeof psid === 'number' || typeof psid === 'string' ? psid : undefined,
+      currentOperator: typeof answer.currentOperator === 'string' ? answer.currentOperator : '',
+      isMaster: answer.isMaster !== false,
+      status: typeof answer.status === 'number' ? answer.status : 0,
+      errorText: typeof answer.errorText === 'string' ? answer.errorText : '',
+    };
+  }
+
+  async createSubscription(sessionId: ScadaId, options: CallOptions = {}): Promise<ScadaId> {
+    const answer = await this.call(this.methods.createSubscription, { sessionId }, options, { secrets: [String(sessionId)] });
+    return readId(answer, 'subscriptionId', this.methods.createSubscription);
+  }
+
+  /**
+   * Add selections to a subscription (S3). The answer shape is not documented;
+   * per-item `statusCode`s are read when present (spec §5.2) and a Bad one fails
+   * the call with the selection's clientHandle in the message.
+   */
+  async createMonitoredEvents(sessionId: ScadaId, subscriptionId: ScadaId, items: EventSelection[], options: CallOptions = {}): Promise<ItemResult[]> {
+    const method = this.methods.createMonitoredEvents;
+    const answer = await this.call(method, { sessionId, subscriptionId, items }, options, { secrets: [String(sessionId)] });
+    const raw = answer.items;
+    if (raw === undefined) return items.map((i) => ({ clientHandle: i.clientHandle, statusName: 'Good', isBad: false }));
+    if (!Array.isArray(raw)) throw formatError(method, '"items" is not an array');
+    const results = items.map((item, index): ItemResult => {
+      const entry: unknown = raw[index];
+      const status = parseStatusCode(isObject(entry) ? entry.statusCode : undefined);
+      if (!status) throw formatError(method, `"items[${index}].statusCode" is not a status code`);
+      return { clientHandle: item.clientHandle, statusName: status.name, isBad: status.isBad };
+    });
+    const bad = results.find((r) => r.isBad);
+    if (bad) {
+      const status = parseStatusCode((raw[results.indexOf(bad)] as Json).statusCode)!;
+      throw new ScadaStatusError(method, status, `selection ${bad.clientHandle}`);
+    }
+    return results;
+  }
+
+  /** Ask for `Refresh` records of every current event (spec §5.4). */
+  async refreshEvents(sessionId: ScadaId, subscriptionId: ScadaId, options: CallOptions = {}): Promise<void> {
+    await this.call(this.methods.refreshEvents, { sessionId, subscriptionId }, options, { secrets: [String(sessionId)] });
+  }
+
+  async deleteSubscription(sessionId: ScadaId, subscriptionId: ScadaId, options: CallOptions = {}): Promise<void> {
+    await this.call(this.methods.deleteSubscription, { sessionId, subscriptionId }, options, { secrets: [String(sessionId)] });
+  }
+
+  /** One poll (S4). `ack` is omitted on the first request of a subscription. */
+  async publishEvents(sessionId: ScadaId, subscriptionId: ScadaId, ack: number | undefined, options: CallOptions = {}): Promise<EventPacket> {
+    const method = this.methods.publishEvents;
+    const body: Json = { sessionId, subscriptionId };
+    if (ack !== undefined) body.ackSequenceNumber = ack;
+    const answer = await this.call(method, body, options, { secrets: [String(sessionId)] });
+    return readPacket(answer, subscriptionId, method);
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  private async call(method: string, body: Json, options: CallOptions, extra: { secrets: Array<string | undefined>; login?: boolean }): Promise<Json> {
+    const response = await this.transport.post(
+      METHOD_PATH_PREFIX + method,
+      JSON.stringify(body),
+      { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
+      { signal: options.signal },
+    );
+    const clean = (text: string): string => redact(snippet(text), extra.secrets);
+    let answer: unknown;
+    try {
+      answer = JSON.parse(response.body);
+    } catch {
+      if (response.status < 200 || response.status >= 300) throw new HttpStatusError(response.status, clean(response.body));
+      throw formatError(method, `answer is not JSON: ${clean(response.body) || '(empty)'}`);
+    }
+    // A non-2xx answer that still carries a Bad code is reported by that code (spec §7.2: error transport is open).
+    const status = isObject(answer) ? parseStatusCode(answer.code) : undefined;
+    if (response.status < 200 || response.status >= 300) {
+      if (status?.isBad) throw new ScadaStatusError(method, status, errorText(answer, clean), extra);
+      throw new HttpStatusError(response.status, clean(response.body));
+    }
+    if (!isObject(answer)) throw formatError(method, `answer is not a JSON object: ${clean(response.body)}`);
+    if (!status) throw formatError(method, `"code" is not a status code: ${clean(JSON.stringify(answer.code) ?? '')}`);
+    if (status.isBad) throw new ScadaStatusError(method, status, errorText(answer, clean), extra);
+    return answer;
+  }
+}
+
+function readPacket(answer: Json, subscriptionId: ScadaId, method: string): EventPacket {
+  const seqRaw = answer.sequenceNumber;
+  let sequenceNumber: number | undefined;
+  if (seqRaw !== undefined && seqRaw !== null) {
+    const n = typeof seqRaw === 'string' && /^\d+$/.test(seqRaw.trim()) ? Number(seqRaw) : seqRaw;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw formatError(method, `"sequenceNumber" is not a non-negative integer: ${snippet(JSON.stringify(seqRaw), 40)}`);
+    sequenceNumber = n;
+  }
+  const recs = readArray(answer.recs, 'recs', method).map((r, i) => readRecord(r, i, method));
+  const deleted = readArray(answer.deleted, 'deleted', method).map((d, i) => readDeleted(d, i, method));
+  if (sequenceNumber === undefined && (recs.length > 0 || deleted.length > 0)) {
+    throw formatError(method, 'records arrived without a "sequenceNumber", so they cannot be acknowledged');
+  }
+  const sid = answer.subscriptionId;
+  return {
+    subscriptionId: typeof sid === 'string' || typeof sid === 'number' ? sid : subscriptionId,
+    sequenceNumber,
+    hasMore: answer.hasMore === true || answer.hasMore === 'true',
+    serverTime: answer.serverTime,
+    recs,
+    deleted,
+  };
+}
+
+function readRecord(raw: unknown, index: number, method: string): EventRecord {
+  if (!isObject(raw)) throw formatError(method, `"recs[${index}]" is not an object`);
+  const clientHandle = readHandle(raw.clientHandle, `recs[${index}].clientHandle`, method);
+  if (typeof raw.recType !== 'string') throw formatError(method, `"recs[${index}].recType" is not a string`);
+  if (!Array.isArray(raw.fields)) throw formatError(method, `"recs[${index}].fields" is not an array`);
+  return { clientHandle, recType: raw.recType, fields: raw.fields };
+}
+
+function readDeleted(raw: unknown, index: number, method: string): DeletedEvents {
+  if (!isObject(raw)) throw formatError(method, `"deleted[${index}]" is not an object`);
+  const clientHandle = readHandle(raw.clientHandle, `deleted[${index}].clientHandle`, method);
+  const ids = readArray(raw.eventIds, `deleted[${index}].eventIds`, method);
+  const eventIds = ids.map((id, j) => {
+    if (typeof id === 'string') return id;
+    if (typeof id === 'number') return String(id);
+    throw formatError(method, `"deleted[${index}].eventIds[${j}]" is not a string`);
+  });
+  return { clientHandle, eventIds };
+}
+
+function readHandle(raw: unknown, name: string, method: string): number {
+  const n = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw formatError(method, `"${name}" is not an integer`);
+  return n;
+}
+
+function readArray(raw: unknown, name: string, method: string): unknown[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw formatError(method, `"${name}" is not an array`);
+  return raw;
+}
+
+function readId(answer: Json, name: string, method: string): ScadaId {
+  const v = answer[name];
+  if ((typeof v === 'string' && v.trim() !== '') || (typeof v === 'number' && Number.isFinite(v))) return v;
+  throw formatError(method, `answer has no usable "${name}"`);
+}
+
+function errorText(answer: unknown, clean: (t: string) => string): string | undefined {
+  const text = isObject(answer) ? answer.errorText : undefined;
+  return typeof text === 'string' && text.trim() !== '' ? clean(text) : undefined;
+}
+
+function formatError(method: string, detail: string): ResponseFormatError {
+  return new ResponseFormatError(`${method}: ${detail}`);
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function withoutEmpty(methods: Partial<MethodNames> | undefined): Partial<MethodNames> {
+  if (!methods) return {};
+  return Object.fromEntries(Object.entries(methods).filter(([, v]) => typeof v === 'string' && v.trim() !== '')) as Partial<MethodNames>;
+}

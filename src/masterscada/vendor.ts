@@ -1,0 +1,215 @@
+/**
+ * Every assumption about the MasterSCADA 4D runtime JSON API that the vendor
+ * pages do not settle lives here, so a real runtime that differs needs a change
+ * in one file. The simulator imports the same values, so the two cannot drift.
+ * `docs/masterscada.md` lists each assumption with its spec section.
+ */
+
+/** Every method is `POST <base>/Methods/<Name>` with a JSON object body (spec §2). */
+export const METHOD_PATH_PREFIX = '/Methods/';
+
+export interface MethodNames {
+  login: string;
+  logout: string;
+  getState: string;
+  createSubscription: string;
+  deleteSubscription: string;
+  createMonitoredEvents: string;
+  publishEvents: string;
+  refreshEvents: string;
+}
+
+/**
+ * GetState, CreateMonitoredEvents and PublishEvents are documented (S1, S3, S4).
+ * Login, Logout, CreateSubscription, DeleteSubscription and RefreshEvents are
+ * not (spec §3.1, §3.4, §5.1, §5.4, §5.5): the names follow the OPC UA services
+ * the API copies and can be overridden through the client options.
+ */
+export const DEFAULT_METHOD_NAMES: Readonly<MethodNames> = Object.freeze({
+  login: 'Login',
+  logout: 'Logout',
+  getState: 'GetState',
+  createSubscription: 'CreateSubscription',
+  deleteSubscription: 'DeleteSubscription',
+  createMonitoredEvents: 'CreateMonitoredEvents',
+  publishEvents: 'PublishEvents',
+  refreshEvents: 'RefreshEvents',
+});
+
+/** Login request field names (spec §3.1, inferred: operators have a `login`, S2). */
+export const LOGIN_FIELDS = Object.freeze({ login: 'login', password: 'password' });
+
+/** The field id of `eventId`. The vendor example selection is `fields:[{"id":1}]` and every selection must contain eventId (S3), so id 1 is taken to be eventId. */
+export const EVENT_ID_FIELD_ID = 1;
+
+export type FieldKind = 'string' | 'time' | 'number' | 'boolean';
+
+export interface StandardField {
+  id: number;
+  name: string;
+  kind: FieldKind;
+}
+
+/**
+ * Ids for the alarm attributes of S11 (spec §5.2). Only `eventId` = 1 has any
+ * vendor hint; the others are numbered in the order S11 lists them. A selection
+ * may use any other numeric id; the server decides what it means.
+ */
+export const STANDARD_FIELDS: ReadonlyArray<StandardField> = Object.freeze([
+  { id: 1, name: 'eventId', kind: 'string' },
+  { id: 2, name: 'Time', kind: 'time' },
+  { id: 3, name: 'Message', kind: 'string' },
+  { id: 4, name: 'Severity', kind: 'number' },
+  { id: 5, name: 'Active', kind: 'boolean' },
+  { id: 6, name: 'Acked', kind: 'boolean' },
+  { id: 7, name: 'ActiveTime', kind: 'time' },
+  { id: 8, name: 'InactiveTime', kind: 'time' },
+  { id: 9, name: 'AckedTime', kind: 'time' },
+  { id: 10, name: 'Comment', kind: 'string' },
+  { id: 11, name: 'CurrentValue', kind: 'number' },
+  { id: 12, name: 'SourceName', kind: 'string' },
+] as StandardField[]);
+
+export function standardField(id: number): StandardField | undefined {
+  return STANDARD_FIELDS.find((f) => f.id === id);
+}
+
+/** PublishEvents `recType` values (S4) plus what this package adds for deletions. */
+export const REC_TYPES = ['Update', 'Refresh', 'UpdateArchive'] as const;
+
+/**
+ * OPC UA status codes the API is expected to use (spec §7.3). The runtime names
+ * them `OpcUa_<Name>` (S1); whether `code` is sent as a number (unsigned or
+ * signed int32), a numeric string or a name is open (spec §7.2), so all are read.
+ */
+export const STATUS_CODES: Readonly<Record<string, number>> = Object.freeze({
+  Good: 0x00000000,
+  BadUnexpectedError: 0x80010000,
+  BadInternalError: 0x80020000,
+  BadOutOfMemory: 0x80030000,
+  BadCommunicationError: 0x80050000,
+  BadTimeout: 0x800a0000,
+  BadServiceUnsupported: 0x800b0000,
+  BadShutdown: 0x800c0000,
+  BadServerNotConnected: 0x800d0000,
+  BadServerHalted: 0x800e0000,
+  BadTooManyOperations: 0x80100000,
+  BadUserAccessDenied: 0x801f0000,
+  BadIdentityTokenInvalid: 0x80200000,
+  BadIdentityTokenRejected: 0x80210000,
+  BadSessionIdInvalid: 0x80250000,
+  BadSessionClosed: 0x80260000,
+  BadSessionNotActivated: 0x80270000,
+  BadSubscriptionIdInvalid: 0x80280000,
+  BadNodeIdUnknown: 0x80340000,
+  BadMonitoredItemIdInvalid: 0x80420000,
+  BadFilterNotAllowed: 0x80450000,
+  BadContinuationPointInvalid: 0x804a0000,
+  BadTooManySessions: 0x80560000,
+  BadTooManySubscriptions: 0x80770000,
+  BadNoSubscription: 0x80790000,
+  BadSequenceNumberUnknown: 0x807a0000,
+  BadMessageNotAvailable: 0x807b0000,
+  BadInvalidArgument: 0x80ab0000,
+});
+
+/** Statuses after which the session is gone: log in again (spec §7.4). */
+export const SESSION_INVALID_STATUSES: ReadonlySet<string> = new Set(['BadSessionIdInvalid', 'BadSessionClosed', 'BadSessionNotActivated']);
+/** Statuses after which the subscription is gone: subscribe again (spec §7.4). */
+export const SUBSCRIPTION_INVALID_STATUSES: ReadonlySet<string> = new Set(['BadSubscriptionIdInvalid', 'BadNoSubscription']);
+/** Statuses a login answer uses for wrong credentials. */
+export const LOGIN_REJECTED_STATUSES: ReadonlySet<string> = new Set(['BadUserAccessDenied', 'BadIdentityTokenInvalid', 'BadIdentityTokenRejected']);
+/** Server-side conditions that may pass on their own. */
+export const TRANSIENT_STATUSES: ReadonlySet<string> = new Set([
+  'BadTimeout', 'BadServerHalted', 'BadShutdown', 'BadServerNotConnected', 'BadCommunicationError',
+  'BadTooManyOperations', 'BadTooManySessions', 'BadTooManySubscriptions', 'BadInternalError', 'BadOutOfMemory',
+  'BadUnexpectedError',
+]);
+
+const NAME_BY_VALUE = new Map<number, string>(Object.entries(STATUS_CODES).map(([name, value]) => [value, name]));
+const STATUS_PREFIX = 'OpcUa_';
+
+export interface StatusCode {
+  /** Unsigned 32-bit value. */
+  value: number;
+  /** OPC UA name without the `OpcUa_` prefix, or `0x…` when the value is not in the table. */
+  name: string;
+  isBad: boolean;
+}
+
+/**
+ * Read a `code`/`statusCode` field. A missing field means Good (the PublishEvents
+ * example answer has no `code`, S4). Returns undefined for anything unreadable.
+ */
+export function parseStatusCode(raw: unknown): StatusCode | undefined {
+  if (raw === undefined || raw === null) return describeStatus(0);
+  if (typeof raw === 'number') {
+    if (!Number.isInteger(raw) || raw < -0x80000000 || raw > 0xffffffff) return undefined;
+    return describeStatus(raw >>> 0);
+  }
+  if (typeof raw === 'string') {
+    const text = raw.trim();
+    if (/^-?\d+$/.test(text)) return parseStatusCode(Number(text));
+    if (/^0x[0-9a-f]{1,8}$/i.test(text)) return describeStatus(Number.parseInt(text.slice(2), 16) >>> 0);
+    const name = text.startsWith(STATUS_PREFIX) ? text.slice(STATUS_PREFIX.length) : text;
+    const value = STATUS_CODES[name];
+    if (value !== undefined) return { value, name, isBad: isBadStatus(value) };
+    // An unknown symbolic name: trust its Good/Bad/Uncertain prefix.
+    if (/^Bad[A-Za-z0-9]*$/.test(name)) return { value: 0x80000000, name, isBad: true };
+    if (/^(Good|Uncertain)[A-Za-z0-9]*$/.test(name)) return { value: 0, name, isBad: false };
+    return undefined;
+  }
+  return undefined;
+}
+
+export function describeStatus(value: number): StatusCode {
+  const unsigned = value >>> 0;
+  // The low 16 bits are info bits; the name belongs to the top 16 (spec §7.2).
+  const name = NAME_BY_VALUE.get(unsigned) ?? NAME_BY_VALUE.get((unsigned & 0xffff0000) >>> 0) ?? `0x${unsigned.toString(16).padStart(8, '0').toUpperCase()}`;
+  return { value: unsigned, name, isBad: isBadStatus(unsigned) };
+}
+
+export function isBadStatus(value: number): boolean {
+  return (value & 0x80000000) !== 0;
+}
+
+export type CodeEncoding = 'number' | 'signed' | 'numeric-string' | 'name';
+
+/** How the simulator writes a status (its `codeEncoding` switch). */
+export function encodeStatus(name: string, encoding: CodeEncoding): number | string {
+  const value = STATUS_CODES[name] ?? 0;
+  switch (encoding) {
+    case 'number':
+      return value;
+    case 'signed':
+      return value | 0;
+    case 'numeric-string':
+      return String(value);
+    case 'name':
+      return value === 0 ? 0 : `${STATUS_PREFIX}${name}`;
+  }
+}
+
+/**
+ * Times: the seed example sends `serverTime` and event times as strings of epoch
+ * milliseconds ("1411149604245", spec §8, §12). Numbers and ISO-8601 text are
+ * read too. Returns an ISO string, or undefined when the value is not a time.
+ */
+export function timeToIso(raw: unknown): string | undefined {
+  let ms: number | undefined;
+  if (typeof raw === 'number' && Number.isFinite(raw)) ms = raw;
+  else if (typeof raw === 'string') {
+    const text = raw.trim();
+    if (/^-?\d+(\.\d+)?$/.test(text)) ms = Number(text);
+    else if (/^\d{4}-\d{2}-\d{2}T/.test(text)) ms = Date.parse(text);
+  }
+  if (ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return undefined;
+  return new Date(ms).toISOString();
+}
+
+export type TimeEncoding = 'string' | 'number';
+
+/** How the simulator writes a time (its `timeEncoding` switch). */
+export function encodeTime(ms: number, encoding: TimeEncoding): string | number {
+  return encoding === 'number' ? ms : String(ms);
+}

@@ -1,0 +1,208 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { LOGIN_FIELDS, METHOD_PATH_PREFIX, encodeStatus } from '../../masterscada/vendor';
+import type { CodeEncoding, MethodNames } from '../../masterscada/vendor';
+import type { SimRuntime} from './runtime';
+import { SimStatus } from './runtime';
+
+/** What the simulator did with a request it received. */
+export type FaultKind = 'drop' | 'delay' | 'http500' | 'raw';
+
+/**
+ * A scripted misbehaviour for the next matching request(s).
+ * - `drop`: the request is carried out, then the connection is cut without an answer (a lost answer).
+ * - `delay`: the request is carried out and answered after `delayMs`.
+ * - `http500`: answered with HTTP 500 and a text body; nothing is carried out.
+ * - `raw`: answered with `status` (default 200) and `body` as given; nothing is carried out.
+ */
+export interface Fault {
+  kind: FaultKind;
+  /** Only requests to this method (e.g. "PublishEvents"); any method when omitted. */
+  method?: string;
+  /** How many requests it applies to (default 1). */
+  times?: number;
+  delayMs?: number;
+  status?: number;
+  body?: string;
+  contentType?: string;
+}
+
+export interface LoggedRequest {
+  method: string;
+  /** Parsed JSON body, or the raw text when it was not JSON. */
+  body: unknown;
+  /** Wall-clock time the request arrived. */
+  at: number;
+  fault?: FaultKind;
+}
+
+export interface SimServerOptions {
+  host: string;
+  port: number;
+  methods: MethodNames;
+  codeEncoding: CodeEncoding;
+  maxBodyBytes: number;
+}
+
+type Answer = Record<string, unknown>;
+
+/** The HTTP face of the simulated runtime: `POST /Methods/<Name>`, request log, fault injection. */
+export class SimServer {
+  readonly requests: LoggedRequest[] = [];
+  private readonly faults: Array<Required<Pick<Fault, 'kind' | 'times'>> & Fault> = [];
+  private readonly server: http.Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly handlers: Record<string, (body: Answer) => Answer>;
+
+  constructor(
+    private readonly runtime: SimRuntime,
+    private readonly options: SimServerOptions,
+  ) {
+    const m = options.methods;
+    this.handlers = {
+      [m.login]: (b) => ({ ...this.runtime.login(b[LOGIN_FIELDS.login], b[LOGIN_FIELDS.password]) }),
+      [m.logout]: (b) => (this.runtime.logout(b.sessionId), {}),
+      [m.getState]: (b) => this.state(b.sessionId),
+      [m.createSubscription]: (b) => ({ subscriptionId: this.runtime.createSubscription(b.sessionId) }),
+      [m.deleteSubscription]: (b) => (this.runtime.deleteSubscription(b.sessionId, b.subscriptionId), {}),
+      [m.createMonitoredEvents]: (b) => ({
+        items: this.runtime.createMonitoredEvents(b.sessionId, b.subscriptionId, b.items).map((s) => ({ statusCode: encodeStatus(s, this.options.codeEncoding) })),
+      }),
+      [m.refreshEvents]: (b) => (this.runtime.refreshEvents(b.sessionId, b.subscriptionId), {}),
+      [m.publishEvents]: (b) => ({ ...this.runtime.publishEvents(b.sessionId, b.subscriptionId, b.ackSequenceNumber) }),
+    };
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  inject(fault: Fault): void {
+    this.faults.push({ ...fault, times: fault.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = req.url ?? '/';
+    const method = url.startsWith(METHOD_PATH_PREFIX) ? decodeURIComponent(url.slice(METHOD_PATH_PREFIX.length).split('?')[0]) : '';
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= this.options.maxBodyBytes) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // logged as text; answered below
+      }
+      const entry: LoggedRequest = { method, body, at: Date.now() };
+      this.requests.push(entry);
+      if (req.method !== 'POST') return this.reply(res, 405, 'text/plain', 'only POST is supported');
+      const handler = Object.prototype.hasOwnProperty.call(this.handlers, method) ? this.handlers[method] : undefined;
+      if (!handler) return this.reply(res, 404, 'text/plain', `unknown method ${snip(method)}`);
+      if (size > this.options.maxBodyBytes) return this.reply(res, 413, 'text/plain', 'request too large');
+      const fault = this.takeFault(method);
+      if (fault) entry.fault = fault.kind;
+      if (fault?.kind === 'http500') return this.reply(res, 500, 'text/plain', fault.body ?? 'Internal Server Error');
+      if (fault?.kind === 'raw') return this.reply(res, fault.status ?? 200, fault.contentType ?? 'application/json', fault.body ?? '');
+      const answer = this.run(handler, body);
+      if (fault?.kind === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      const json = JSON.stringify(answer);
+      if (fault?.kind === 'delay') {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          this.reply(res, 200, 'application/json; charset=utf-8', json);
+        }, fault.delayMs ?? 1000);
+        this.timers.add(timer);
+        return;
+      }
+      this.reply(res, 200, 'application/json; charset=utf-8', json);
+    });
+  }
+
+  private run(handler: (body: Answer) => Answer, body: unknown): Answer {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return this.status('BadInvalidArgument', 'request body must be a JSON object');
+    try {
+      return { code: 0, ...handler(body as Answer) };
+    } catch (err) {
+      if (err instanceof SimStatus) return this.status(err.status, err.message);
+      return this.status('BadInternalError', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private state(sessionId: unknown): Answer {
+    const base = {
+      errorText: '',
+      projectId: this.runtime.projectId,
+      projectSessionId: this.runtime.projectSessionId,
+      isMaster: true,
+      status: 0x4,
+    };
+    // GetState reports BadSessionIdInvalid for a missing or inactive session, with the server fields still filled (S1).
+    try {
+      return { ...base, currentOperator: this.runtime.getState(sessionId).operator };
+    } catch (err) {
+      if (err instanceof SimStatus) return { ...this.status(err.status, ''), ...base, currentOperator: '' };
+      throw err;
+    }
+  }
+
+  private status(name: string, text: string): Answer {
+    return { code: encodeStatus(name, this.options.codeEncoding), errorText: text };
+  }
+
+  private takeFault(method: string): Fault | undefined {
+    const index = this.faults.findIndex((f) => !f.method || f.method === method);
+    if (index < 0) return undefined;
+    const fault = this.faults[index];
+    fault.times -= 1;
+    if (fault.times <= 0) this.faults.splice(index, 1);
+    return fault;
+  }
+
+  private reply(res: http.ServerResponse, status: number, contentType: string, body: string): void {
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+}
+
+function snip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}

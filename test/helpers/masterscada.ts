@@ -1,0 +1,32 @@
+import { startMasterScadaSimulator } from '../../src/sim/masterscada';
+import type { MasterScadaSimulator, MasterScadaSimulatorOptions } from '../../src/sim/masterscada';
+import type { EventSelection } from '../../src/masterscada/types';
+
+/** A simulator for one test: loopback, free port, no background alarms unless asked. */
+export function startSim(options: MasterScadaSimulatorOptions = {}): Promise<MasterScadaSimulator> {
+  return startMasterScadaSimulator({ alarmRate: 0, ...options });
+}
+
+/** Wait (in real time) until `predicate` holds; fail with `what` after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export const SELECTION: EventSelection = {
+  clientHandle: 1,
+  archiveId: 0,
+  taskId: 0,
+  itemId: 0,
+  path: '',
+  useArchive: false,
+  fields: [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }, { id: 5 }, { id: 6 }],
+};
+
+/** The `ackSequenceNumber` of every PublishEvents the simulator received (undefined = omitted). */
+export function acksSent(sim: MasterScadaSimulator): Array<number | undefined> {
+  return sim.requestsFor('PublishEvents').map((r) => (r.body as { ackSequenceNumber?: number }).ackSequenceNumber);
+}
