@@ -20,8 +20,10 @@ export interface SimulatorsOptions {
   foresightPort?: number;
   /** New alarms per second in the MasterSCADA simulator (its own default when omitted). */
   alarmRate?: number;
+  /** Seed of the MasterSCADA alarm generator, so a run can be repeated. */
+  seed?: number;
   /** How often a Foresight process instance advances a step, in ms (its own default when omitted). */
-  stepIntervalMs?: number;
+  stepMs?: number;
   /** Go on without a simulator whose module is not built (development of the package); default false. */
   skipMissing?: boolean;
 }
@@ -40,6 +42,8 @@ export interface RunningSimulators {
 
 interface SimulatorHandle {
   url: string;
+  /** Foresight only: the PP.SOM endpoint URL. */
+  endpoint?: () => string;
   close(): Promise<void>;
 }
 type StartSimulator = (options: Record<string, unknown>) => Promise<SimulatorHandle>;
@@ -62,6 +66,7 @@ export async function startSimulators(options: SimulatorsOptions = {}): Promise<
           host,
           port: options.masterscadaPort ?? DEFAULT_MASTERSCADA_PORT,
           alarmRate: options.alarmRate,
+          seed: options.seed,
         }),
       );
       started.push(sim);
@@ -72,12 +77,12 @@ export async function startSimulators(options: SimulatorsOptions = {}): Promise<
         withoutUndefined({
           host,
           port: options.foresightPort ?? DEFAULT_FORESIGHT_PORT,
-          stepIntervalMs: options.stepIntervalMs,
+          stepMs: options.stepMs,
         }),
       );
       started.push(sim);
       result.foresightUrl = sim.url.replace(/\/+$/, '');
-      result.foresightServiceUrl = result.foresightUrl + FORESIGHT_SERVICE_PATH;
+      result.foresightServiceUrl = sim.endpoint ? sim.endpoint() : result.foresightUrl + FORESIGHT_SERVICE_PATH;
     }
   } catch (err) {
     await result.close();

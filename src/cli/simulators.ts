@@ -23,7 +23,8 @@ Options:
   --masterscada-port <n>    MasterSCADA port (default ${DEFAULT_MASTERSCADA_PORT}; 0 = any free port)
   --foresight-port <n>      Foresight port (default ${DEFAULT_FORESIGHT_PORT}; 0 = any free port)
   --alarm-rate <n>          new MasterSCADA alarms per second (default: the simulator's own)
-  --step-interval <ms>      how often a Foresight process instance advances (default: the simulator's own)
+  --seed <n>                seed of the MasterSCADA alarm generator (repeatable runs)
+  --step-interval <ms>      how often a Foresight process instance advances a step (default: the simulator's own)
   -h, --help                show this text
 
 Both simulators accept the account ${DEMO_ACCOUNT.username} / ${DEMO_ACCOUNT.password}.
@@ -46,6 +47,7 @@ export function parseSimulatorArgs(argv: string[]): SimulatorsOptions | 'help' {
         'foresight-port': { type: 'string' },
         'alarm-rate': { type: 'string' },
         'step-interval': { type: 'string' },
+        seed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -65,7 +67,8 @@ export function parseSimulatorArgs(argv: string[]): SimulatorsOptions | 'help' {
   if (v['masterscada-port'] !== undefined) options.masterscadaPort = port(v['masterscada-port'], '--masterscada-port');
   if (v['foresight-port'] !== undefined) options.foresightPort = port(v['foresight-port'], '--foresight-port');
   if (v['alarm-rate'] !== undefined) options.alarmRate = positiveNumber(v['alarm-rate'], '--alarm-rate', true);
-  if (v['step-interval'] !== undefined) options.stepIntervalMs = positiveNumber(v['step-interval'], '--step-interval', false);
+  if (v['step-interval'] !== undefined) options.stepMs = positiveNumber(v['step-interval'], '--step-interval', false);
+  if (v.seed !== undefined) options.seed = positiveNumber(v.seed, '--seed', true);
   return options;
 }
 
