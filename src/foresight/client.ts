@@ -1,0 +1,169 @@
+import { ResponseFormatError } from '../shared/errors';
+import { HttpTransport } from '../shared/http';
+import type { TlsOptions } from '../shared/http';
+import { decodeResponse, encodeRequest, field, items, text } from './codec';
+import type { PpsomParams, PpsomTransport, PpsomValue } from './codec';
+import { INSTANCES_MODE, OP } from './vendor';
+
+export interface PpsomClientOptions {
+  /** Full endpoint URL, e.g. `http://bi:8810/FPBI_App_v10.x/axis2/services/PP.SOM.Som` (spec §1.1, §1.2). */
+  endpoint: string;
+  transport?: PpsomTransport;
+  timeoutMs?: number;
+  tls?: TlsOptions;
+  maxResponseBytes?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface OpenMetabaseResult {
+  /** Connection moniker `…!M`: a secret, it carries the session. */
+  id: string;
+  sessKey: string;
+  version: string;
+}
+
+export interface ProcessInstance {
+  key: string;
+  /** As the server renders it, e.g. `21.06.2024 08:27:14`. */
+  startDate: string;
+  comment: string;
+  prms: string;
+}
+
+export interface MonitoringWorkspace {
+  /** GUID of the instance structure, needed by OpenMonitoringWS (spec §4.5). */
+  instId: string;
+  processName: string;
+  /** The whole normalised `GetBpmMonitoringWorkspaceResult`. */
+  raw: PpsomValue;
+}
+
+export interface Credentials {
+  user: string;
+  password: string;
+}
+
+/**
+ * PP.SOM over JSON or SOAP 1.1 for the session and the BPM monitoring chain
+ * (spec §3, §4). Stateless apart from the HTTP pool: monikers are passed in
+ * and returned, the session owner decides when to open and close them.
+ */
+export class PpsomClient {
+  readonly transport: PpsomTransport;
+  readonly endpoint: URL;
+  private readonly http: HttpTransport;
+
+  constructor(options: PpsomClientOptions) {
+    this.transport = options.transport ?? 'json';
+    this.http = new HttpTransport({
+      baseUrl: options.endpoint,
+      timeoutMs: options.timeoutMs,
+      tls: options.tls,
+      maxResponseBytes: options.maxResponseBytes,
+    });
+    this.endpoint = new URL(options.endpoint);
+  }
+
+  /** One PP.SOM operation: `{Op: params}` in, the normalised `OpResult` out. */
+  async call(op: string, params: PpsomParams, options: CallOptions = {}): Promise<PpsomValue> {
+    const request = encodeRequest(this.transport, op, params);
+    const response = await this.http.post(this.endpoint.search, request.body, request.headers, options);
+    return decodeResponse(this.transport, op, response);
+  }
+
+  async openMetabase(repositoryId: string, credentials: Credentials, options?: CallOptions): Promise<OpenMetabaseResult> {
+    const result = await this.call(
+      OP.openMetabase,
+      { tDef: { id: repositoryId }, tCreds: { user: { id: credentials.user }, pass: credentials.password }, tArg: '' },
+      options,
+    );
+    const id = text(result, 'id');
+    if (!id) throw new ResponseFormatError('OpenMetabase: the answer carries no connection moniker');
+    return { id, sessKey: text(result, 'sessKey'), version: text(result, 'version') };
+  }
+
+  async closeMetabase(connection: string, options?: CallOptions): Promise<boolean> {
+    const result = await this.call(OP.closeMetabase, { tMb: { id: connection } }, options);
+    return result === '1' || result === 'true';
+  }
+
+  /** Open the process object `<connection>!<objectKey>`; returns the opened-process moniker (spec §4.1). */
+  async openBpmProcess(connection: string, objectKey: string, options?: CallOptions & { openForEdit?: boolean }): Promise<string> {
+    const result = await this.call(
+      OP.openBpmProcess,
+      { tObject: { id: `${connection}!${objectKey}` }, tArg: { args: { openForEdit: options?.openForEdit ?? false } } },
+      options,
+    );
+    // The moniker is nested twice: `id.id` (spec §4.1).
+    const id = text(field(result, 'id'), 'id');
+    if (!id) throw new ResponseFormatError('OpenBpmProcess: the answer carries no process moniker');
+    return id;
+  }
+
+  async getProcessInstances(process: string, options?: CallOptions & { parentInstKey?: string }): Promise<ProcessInstance[]> {
+    const arg: PpsomParams = { mode: INSTANCES_MODE };
+    if (options?.parentInstKey) arg.parentInstKey = options.parentInstKey;
+    const result = await this.call(OP.getProcessInstances, { tBpmProcess: { id: process }, arg }, options);
+    return items(field(result, 'list')).map((it) => ({
+      key: text(it, 'key'),
+      startDate: text(it, 'startDate'),
+      comment: text(it, 'comment'),
+      prms: text(it, 'prms'),
+    }));
+  }
+
+  async getBpmMonitoringWorkspace(process: string, instanceKey: string, options?: CallOptions): Promise<MonitoringWorkspace> {
+    const result = await this.call(OP.getBpmMonitoringWorkspace, { tBpmProcess: { id: process }, tArg: { id: instanceKey } }, options);
+    const instId = text(result, 'instId');
+    if (!instId) throw new ResponseFormatError(`GetBpmMonitoringWorkspace: no instId for instance ${instanceKey}`);
+    return { instId, processName: text(field(result, 'proc'), 'name'), raw: result };
+  }
+
+  /** The `BPMMONID!{GUID}` token for the monitoring WebSocket (spec §4.6). */
+  async openMonitoringWS(process: string, instanceKey: string, instanceGuid: string, options?: CallOptions): Promise<string> {
+    const result = await this.call(OP.openMonitoringWS, { tObject: { id: process }, tArg: { key: instanceKey, guid: instanceGuid } }, options);
+    const url = text(result, 'url');
+    if (!url) throw new ResponseFormatError('OpenMonitoringWS: the answer carries no url');
+    return url;
+  }
+
+  /** Best-effort: the operation is not documented (spec §4.2); every failure is swallowed and reported as false. */
+  async closeBpmProcess(process: string, options?: CallOptions): Promise<boolean> {
+    try {
+      const result = await this.call(OP.closeBpmProcess, { tBpmProcess: { id: process } }, options);
+      return result === '1' || result === 'true';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+}
+
+/** The newest instance: latest `startDate` (`dd.mm.yyyy hh:mm:ss`, spec §1.5), ties and unreadable dates by the larger key. */
+export function newestInstance(instances: readonly ProcessInstance[]): ProcessInstance | undefined {
+  let best: ProcessInstance | undefined;
+  for (const inst of instances) {
+    if (!best || compareInstances(inst, best) > 0) best = inst;
+  }
+  return best;
+}
+
+function compareInstances(a: ProcessInstance, b: ProcessInstance): number {
+  const ta = parseVendorDate(a.startDate);
+  const tb = parseVendorDate(b.startDate);
+  if (ta !== tb && !Number.isNaN(ta) && !Number.isNaN(tb)) return ta - tb;
+  return (Number(a.key) || 0) - (Number(b.key) || 0);
+}
+
+export function parseVendorDate(value: string): number {
+  const m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?/.exec(value.trim());
+  if (!m) return Number.NaN;
+  return Date.UTC(Number(m[3]), Number(m[2]) - 1, Number(m[1]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+}

@@ -1,0 +1,191 @@
+import { XMLParser } from 'fast-xml-parser';
+import { HttpStatusError, ResponseFormatError, snippet } from '../shared/errors';
+import type { HttpResponse } from '../shared/http';
+import { PpsomFaultError } from './errors';
+import {
+  COLLECTION_ITEM,
+  JSON_CONTENT_TYPE,
+  PPSOM_NAMESPACE,
+  SOAP11_ENVELOPE_NAMESPACE,
+  SOAP_CONTENT_TYPE,
+  maskMonikers,
+  resultElement,
+} from './vendor';
+
+export type PpsomTransport = 'json' | 'soap';
+
+/**
+ * A PP.SOM value after normalisation: every scalar is a string (spec §1.5),
+ * empty elements are `""`, repeated elements are arrays.
+ */
+export type PpsomValue = string | PpsomValue[] | { [name: string]: PpsomValue };
+export type PpsomObject = { [name: string]: PpsomValue };
+
+/** Request parameters: plain data; numbers and booleans are sent as strings like the vendor's examples. */
+export type PpsomParams = { [name: string]: PpsomParam };
+export type PpsomParam = string | number | boolean | PpsomParam[] | { [name: string]: PpsomParam };
+
+export interface EncodedRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+export function encodeRequest(transport: PpsomTransport, op: string, params: PpsomParams): EncodedRequest {
+  if (transport === 'json') {
+    return { body: JSON.stringify({ [op]: stringifyScalars(params) }), headers: { 'content-type': JSON_CONTENT_TYPE, accept: 'application/json' } };
+  }
+  const children = Object.entries(params)
+    .map(([name, value]) => element(name, value, ' xmlns=""'))
+    .join('');
+  const body =
+    `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${SOAP11_ENVELOPE_NAMESPACE}"><s:Body>` +
+    `<${op} xmlns="${PPSOM_NAMESPACE}">${children}</${op}></s:Body></s:Envelope>`;
+  return { body, headers: { 'content-type': SOAP_CONTENT_TYPE, accept: 'text/xml' } };
+}
+
+/**
+ * Turn an HTTP answer into the normalised `<op>Result` value, or throw:
+ * PpsomFaultError for a JSON/SOAP Fault (any status), HttpStatusError for
+ * another non-200 answer, ResponseFormatError for anything unreadable.
+ */
+export function decodeResponse(transport: PpsomTransport, op: string, response: HttpResponse): PpsomValue {
+  const text = response.body;
+  const parsed = parseBody(transport, text, response.status === 200);
+  const fault = parsed === undefined ? undefined : findFault(parsed);
+  if (fault) throw new PpsomFaultError(op, fault.code, fault.text, response.status);
+  // The vendor's own sample treats every status but 200 as a failure (spec §1.3).
+  if (response.status !== 200) throw new HttpStatusError(response.status, snippet(maskMonikers(text)));
+  const root = resultElement(op);
+  if (parsed === undefined || typeof parsed !== 'object' || Array.isArray(parsed) || !(root in parsed)) {
+    throw new ResponseFormatError(`${op}: the answer has no ${root} element: ${snippet(maskMonikers(text), 120)}`);
+  }
+  return parsed[root];
+}
+
+/** A collection `{"it": x}` (or `""` when empty) as a list: x is an object for one element, an array for several (spec §1.5). */
+export function items(collection: PpsomValue | undefined): PpsomValue[] {
+  if (collection === undefined || typeof collection === 'string' || Array.isArray(collection)) return [];
+  const it = collection[COLLECTION_ITEM];
+  if (it === undefined || it === '') return [];
+  return Array.isArray(it) ? it : [it];
+}
+
+export function field(value: PpsomValue | undefined, name: string): PpsomValue | undefined {
+  return value !== undefined && typeof value === 'object' && !Array.isArray(value) ? value[name] : undefined;
+}
+
+/** A scalar child as a string; `""` when missing or not a scalar. */
+export function text(value: PpsomValue | undefined, name: string): string {
+  const v = field(value, name);
+  return typeof v === 'string' ? v : '';
+}
+
+export function normalise(value: unknown): PpsomValue {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return value.map(normalise);
+  if (typeof value === 'object') {
+    const out: PpsomObject = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = normalise(v);
+    return out;
+  }
+  return String(value);
+}
+
+function parseBody(transport: PpsomTransport, body: string, mustParse: boolean): PpsomObject | undefined {
+  const trimmed = body.trimStart();
+  const looksXml = trimmed.startsWith('<');
+  const looksJson = trimmed.startsWith('{');
+  try {
+    if (looksJson || (transport === 'json' && !looksXml)) {
+      const v = normalise(JSON.parse(body));
+      return typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+    }
+    if (looksXml) return unwrapSoap(parseXml(body));
+  } catch (err) {
+    if (err instanceof ResponseFormatError) throw err;
+    if (mustParse) throw new ResponseFormatError(`unreadable answer: ${snippet(maskMonikers(body), 120)}`, { cause: err });
+    return undefined;
+  }
+  if (mustParse) throw new ResponseFormatError(`unreadable answer: ${snippet(maskMonikers(body), 120)}`);
+  return undefined;
+}
+
+const xmlParser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  // Entity expansion stays off; the five predefined entities and character
+  // references are decoded below, one pass, so nothing can grow.
+  processEntities: false,
+  htmlEntities: false,
+  tagValueProcessor: (_name: string, value: string) => decodeXmlText(value),
+});
+
+/** A SOAP 1.1 message must not carry a DOCTYPE; refusing it rules out entity bombs and external entities. */
+function parseXml(body: string): PpsomObject {
+  if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new ResponseFormatError('the XML answer contains a DOCTYPE or ENTITY declaration; refused');
+  const v = normalise(xmlParser.parse(body, true));
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ResponseFormatError('the XML answer has no root element');
+  return v;
+}
+
+/** `Envelope/Body/<child>` → `{child}`; envelope-less XML (spec §1.4, Fore sample) is passed through. */
+function unwrapSoap(doc: PpsomObject): PpsomObject {
+  const body = field(field(doc, 'Envelope'), 'Body');
+  if (body === undefined) return doc;
+  if (typeof body !== 'object' || Array.isArray(body)) return {};
+  return body;
+}
+
+function findFault(doc: PpsomObject): { code: string; text: string } | undefined {
+  const fault = doc.Fault;
+  if (fault === undefined) return undefined;
+  // SOAP 1.2 style Code/Reason is accepted too: the mock's `soapenv:Sender` is SOAP 1.2 vocabulary (spec §6).
+  const code = text(fault, 'faultcode') || text(field(fault, 'Code'), 'Value');
+  const reason = text(fault, 'faultstring') || text(field(fault, 'Reason'), 'Text') || (typeof fault === 'string' ? fault : '');
+  return { code, text: reason };
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decodeXmlText(value: string): string {
+  if (!value.includes('&')) return value;
+  return value.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (whole, ref: string) => {
+    if (ref.startsWith('#x')) return safeCodePoint(parseInt(ref.slice(2), 16), whole);
+    if (ref.startsWith('#')) return safeCodePoint(parseInt(ref.slice(1), 10), whole);
+    return XML_ENTITIES[ref] ?? whole;
+  });
+}
+
+function safeCodePoint(cp: number, fallback: string): string {
+  return Number.isInteger(cp) && cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : fallback;
+}
+
+export function escapeXml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&${Object.keys(XML_ENTITIES).find((k) => XML_ENTITIES[k] === c)};`);
+}
+
+function element(name: string, value: PpsomParam, attrs = ''): string {
+  if (Array.isArray(value)) return value.map((v) => element(name, v, attrs)).join('');
+  if (typeof value === 'object') {
+    const inner = Object.entries(value)
+      .map(([k, v]) => element(k, v))
+      .join('');
+    return inner ? `<${name}${attrs}>${inner}</${name}>` : `<${name}${attrs} />`;
+  }
+  const s = String(value);
+  return s === '' ? `<${name}${attrs} />` : `<${name}${attrs}>${escapeXml(s)}</${name}>`;
+}
+
+function stringifyScalars(value: PpsomParam): PpsomValue {
+  if (Array.isArray(value)) return value.map(stringifyScalars);
+  if (typeof value === 'object') {
+    const out: PpsomObject = {};
+    for (const [k, v] of Object.entries(value)) out[k] = stringifyScalars(v);
+    return out;
+  }
+  return String(value);
+}

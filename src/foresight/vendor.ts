@@ -1,0 +1,145 @@
+/**
+ * Every assumption about the Foresight PP.SOM service and its BPM monitoring
+ * WebSocket that the vendor documentation does not settle lives here, so the
+ * client, the monitor and the simulator agree and a correction is made once.
+ * docs/foresight.md lists each item with the spec section it comes from.
+ */
+
+/** Namespace of the operation element in SOAP requests and answers (spec §1.4). */
+export const PPSOM_NAMESPACE = 'http://www.fsight.ru/PP.SOM.Som';
+export const SOAP11_ENVELOPE_NAMESPACE = 'http://schemas.xmlsoap.org/soap/envelope/';
+
+/** Request headers per transport (spec §1.3). SOAPAction is not documented; the server dispatches on the body. */
+export const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';
+export const SOAP_CONTENT_TYPE = 'text/xml; charset=utf-8';
+
+/** Endpoint paths a BI server or web application serves PP.SOM on (spec §1.1, §1.2). */
+export const PPSOM_PATHS = {
+  standalone: '/axis2/services/PP.SOM.Som',
+  virtualDir: '/FPBI_App_v10.x/axis2/services/PP.SOM.Som',
+  webApp: '/app/PPService.axd',
+} as const;
+
+/** Operation names (spec §3, §4). Answers are always `<Op>Result` (spec §1.4). */
+export const OP = {
+  openMetabase: 'OpenMetabase',
+  closeMetabase: 'CloseMetabase',
+  openBpmProcess: 'OpenBpmProcess',
+  getProcessInstances: 'GetProcessInstances',
+  getBpmMonitoringWorkspace: 'GetBpmMonitoringWorkspace',
+  openMonitoringWS: 'OpenMonitoringWS',
+  executeBpmOperation: 'ExecuteBpmOperation',
+  /**
+   * Not documented in any revision (spec §4.2, §11 q3): the name follows the
+   * Open.../Close... pattern of [H16] and the argument is `tBpmProcess`. Closing is
+   * best-effort, so a server without this operation costs one ignored fault.
+   */
+  closeBpmProcess: 'CloseBpmProcess',
+} as const;
+
+export type OperationName = (typeof OP)[keyof typeof OP];
+
+export function resultElement(op: string): string {
+  return `${op}Result`;
+}
+
+/** The `mode` sent to GetProcessInstances (spec §4.3: `Default` = 0). */
+export const INSTANCES_MODE = 'Default';
+
+/** Collections are wrapped as `{"it": x}`, x an object for one element and an array for several (spec §1.5). */
+export const COLLECTION_ITEM = 'it';
+
+/**
+ * Faults that mean "this moniker (and everything derived from it) is dead".
+ * The vendor does not document the text (spec §6, §11 q4); the first pattern
+ * is the text a public mock answers for an unknown session, the others cover
+ * plausible English and Russian wordings of an expired or closed session.
+ */
+export const SESSION_FAULT_PATTERNS: readonly RegExp[] = [
+  /некорректн\S* идентификатор\S* сесси/i,
+  /сесси\S* (истек|закрыт|не найден|не существует)/i,
+  /(invalid|unknown|expired|closed) (session|moniker)/i,
+  /session (has )?(expired|closed|not found|is invalid)/i,
+  /моникер\S* (недействител|некорректн)/i,
+];
+
+/** Faults that mean "no such object, instance or operation": settings to fix, not worth retrying. */
+export const NOT_FOUND_FAULT_PATTERNS: readonly RegExp[] = [/не найден/i, /not found/i, /does not exist/i, /не существует/i];
+
+export type FaultKind = 'SESSION' | 'NOT_FOUND' | 'SERVER';
+
+export function classifyFault(faultString: string): FaultKind {
+  if (SESSION_FAULT_PATTERNS.some((p) => p.test(faultString))) return 'SESSION';
+  if (NOT_FOUND_FAULT_PATTERNS.some((p) => p.test(faultString))) return 'NOT_FOUND';
+  return 'SERVER';
+}
+
+/** What the simulator answers for an unknown, closed or expired moniker (spec §6, third-party mock). */
+export const SESSION_FAULT_TEXT = 'Некорректный идентификатор сессии';
+/** SOAP 1.1 code for a bad request; the mock's `soapenv:Sender` is SOAP 1.2 vocabulary (spec §6). */
+export const SESSION_FAULT_CODE_SOAP = 'soapenv:Client';
+export const SESSION_FAULT_CODE_JSON = 'soapenv:Sender';
+
+/** The vendor's default inactivity timeout of a repository session, TimeoutSec = 1800 (spec §2.1). */
+export const SERVER_SESSION_TIMEOUT_MS = 1_800_000;
+/**
+ * No ping operation is documented (spec §3.3); a cheap read on the opened
+ * process keeps the session alive. Ten minutes is well inside the default
+ * 30-minute timeout, even if one keep-alive fails and the next one is used.
+ */
+export const KEEPALIVE_INTERVAL_MS = 600_000;
+
+/** Monitoring channel (spec §7): `ws[s]://<host>[:port][prefix]/service?id=<url>`. */
+export const WS_SERVICE_PATH = '/service';
+export const WS_ID_PARAM = 'id';
+/** The vendor example has no virtual directory in the WebSocket address (spec §7); configurable. */
+export const DEFAULT_WS_PATH_PREFIX = '';
+export const MONITORING_URL_PREFIX = 'BPMMONID!';
+
+/** WebSocket ping cadence and the time to wait for a pong (or any frame) before the socket counts as dead. */
+export const WS_PING_INTERVAL_MS = 30_000;
+export const WS_PONG_TIMEOUT_MS = 10_000;
+
+/** The socket closes with this code when the token is unknown or its session has ended (our convention). */
+export const WS_CLOSE_POLICY = 1008;
+
+/**
+ * The frame format of the monitoring socket is NOT documented by the vendor
+ * (spec §7, §11 q1). This is the simulator's own format; the monitor treats
+ * frames as opaque (JSON is parsed when it parses, otherwise text is passed on).
+ */
+export interface MonitoringFrame {
+  /** `snapshot` right after connecting, `state` on every change. */
+  type: 'snapshot' | 'state';
+  instKey: string;
+  instId: string;
+  /** Increases by one per frame on one socket, starting at 1. */
+  seq: number;
+  /** ISO 8601 time of the change. */
+  time: string;
+  process: string;
+  finished: boolean;
+  changes: MonitoringChange[];
+}
+
+export interface MonitoringChange {
+  kind: 'stage' | 'step';
+  /** `<n>*<stage>` for a stage, `<n>*<stage>@<group>^<step>` for a step (spec §4.5). */
+  id: string;
+  guid: string;
+  name: string;
+  /** Opaque state codes; the simulator uses 1 = waiting, 2 = running, 3 = completed (spec §5). */
+  states: number[];
+}
+
+export const STATE_WAITING = 1;
+export const STATE_RUNNING = 2;
+/** Simulator-only code: the vendor shows only 1 and 2 (spec §5). */
+export const STATE_COMPLETED = 3;
+
+/** Monikers are secrets: they carry the session. The shapes of spec §2, used to mask them in text. */
+export const MONIKER_PATTERN = /[A-Z]{16,}!M(![-A-Za-z0-9!*@^:{}]*)?|\bS\d+!M\b[!A-Za-z0-9]*/g;
+
+export function maskMonikers(text: string): string {
+  return text.replace(MONIKER_PATTERN, '***');
+}
