@@ -143,3 +143,21 @@ export const MONIKER_PATTERN = /[A-Z]{16,}!M(![-A-Za-z0-9!*@^:{}]*)?|\bS\d+!M\b[
 export function maskMonikers(text: string): string {
   return text.replace(MONIKER_PATTERN, '***');
 }
+
+/**
+ * `ws[s]://<host>[:port][prefix]/service?id=<url>` for a PP.SOM endpoint
+ * (spec §7). The vendor shows the token appended raw; it is percent-encoded
+ * here so `{`, `}` and `!` survive every proxy.
+ */
+export function monitoringSocketAddress(endpoint: string | URL, pathPrefix: string, monitoringUrl: string): string {
+  const base = new URL(endpoint);
+  const scheme = base.protocol === 'https:' ? 'wss:' : 'ws:';
+  const prefix = normalisePathPrefix(pathPrefix);
+  return `${scheme}//${base.host}${prefix}${WS_SERVICE_PATH}?${WS_ID_PARAM}=${encodeURIComponent(monitoringUrl)}`;
+}
+
+/** `FPBI_App_v10.x/` → `/FPBI_App_v10.x`; blank → `` */
+export function normalisePathPrefix(prefix: string): string {
+  const trimmed = prefix.trim().replace(/^\/+|\/+$/g, '');
+  return trimmed ? `/${trimmed}` : '';
+}

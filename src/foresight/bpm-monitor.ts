@@ -1,0 +1,414 @@
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { Backoff } from '../shared/backoff';
+import { sleep, systemClock } from '../shared/clock';
+import type { Clock, TimerHandle } from '../shared/clock';
+import { AbortedError, IntegrationError, TransportError, describeError } from '../shared/errors';
+import type { TlsOptions } from '../shared/http';
+import type { Logger } from '../shared/logger';
+import { silentLogger } from '../shared/logger';
+import { newestInstance } from './client';
+import type { CallOptions, MonitoringWorkspace, ProcessInstance } from './client';
+import { SessionUnrenewableError, isSessionError } from './errors';
+import type { KeepAliveProbe, SessionLease } from './session';
+import { DEFAULT_WS_PATH_PREFIX, WS_PING_INTERVAL_MS, WS_PONG_TIMEOUT_MS, monitoringSocketAddress } from './vendor';
+
+/** The part of PpsomClient the monitor uses. */
+export interface MonitorClient {
+  readonly endpoint: URL;
+  openBpmProcess(connection: string, objectKey: string, options?: CallOptions): Promise<string>;
+  getProcessInstances(process: string, options?: CallOptions): Promise<ProcessInstance[]>;
+  getBpmMonitoringWorkspace(process: string, instanceKey: string, options?: CallOptions): Promise<MonitoringWorkspace>;
+  openMonitoringWS(process: string, instanceKey: string, instanceGuid: string, options?: CallOptions): Promise<string>;
+  closeBpmProcess(process: string, options?: CallOptions): Promise<boolean>;
+}
+
+/** The part of ForesightSession the monitor uses. */
+export interface MonitorSession {
+  connection(signal?: AbortSignal): Promise<string>;
+  invalidate(connection: string): void;
+  touch(): void;
+  acquire(probe: KeepAliveProbe): SessionLease;
+}
+
+export interface BpmMonitorOptions {
+  client: MonitorClient;
+  session: MonitorSession;
+  /** Repository key of the process object; or `processMoniker`. */
+  processKey?: string;
+  /** An opened-process moniker (`…!M!S!BP…`) from elsewhere: used as is, never renewed or closed. A secret. */
+  processMoniker?: string;
+  /** Instance key; the newest instance when empty. */
+  instanceKey?: string;
+  /** Instance structure GUID; resolved with GetBpmMonitoringWorkspace when empty. */
+  instanceGuid?: string;
+  /** Path before `/service` in the WebSocket address, e.g. `/FPBI_App_v10.x`. */
+  wsPathPrefix?: string;
+  tls?: TlsOptions;
+  clock?: Clock;
+  backoff?: Backoff;
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+  /** An open socket that lasts this long (or delivers a frame) resets the backoff. */
+  stableMs?: number;
+  /** Limit for the WebSocket handshake. */
+  handshakeTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export type MonitorState = 'idle' | 'resolving' | 'connecting' | 'connected' | 'reconnecting' | 'stopped' | 'failed';
+
+export interface MonitorStatus {
+  state: MonitorState;
+  /** `reconnecting`: the wait before the next attempt. */
+  delayMs?: number;
+  /** `reconnecting`: how many attempts failed in a row. */
+  attempt?: number;
+  /** `reconnecting` / `failed`: what went wrong. */
+  error?: Error;
+}
+
+export interface MonitorTarget {
+  key: string;
+  guid: string;
+  /** The `BPMMONID!{GUID}` token: not a secret, it is bound to a session the caller cannot see. */
+  url: string;
+}
+
+export interface MonitorFrame {
+  /** Parsed JSON when the frame is JSON text, the text otherwise; a Buffer for a binary frame. */
+  payload: unknown;
+  isBinary: boolean;
+  instance: { key: string; guid: string };
+  url: string;
+}
+
+export interface MonitorFailure {
+  error: Error;
+  /** True when the monitor gave up (settings or a pasted moniker must change). */
+  fatal: boolean;
+}
+
+export interface BpmMonitorEvents {
+  state: [MonitorStatus];
+  resolved: [MonitorTarget];
+  frame: [MonitorFrame];
+  failure: [MonitorFailure];
+}
+
+interface SocketEnd {
+  opened: boolean;
+  code: number;
+  reason: string;
+  error?: Error;
+}
+
+/**
+ * Follows one BPM process instance: runs the chain OpenMetabase →
+ * OpenBpmProcess → GetProcessInstances → GetBpmMonitoringWorkspace →
+ * OpenMonitoringWS (spec §8), opens the monitoring WebSocket and emits every
+ * frame. Any loss (close, error, missed pong) leads to a reconnect after a
+ * capped, jittered backoff that runs OpenMonitoringWS again, and the whole
+ * chain again when the session is gone. Never emits `error`.
+ */
+export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
+  private readonly options: BpmMonitorOptions;
+  private readonly clock: Clock;
+  private readonly backoff: Backoff;
+  private readonly logger: Logger;
+  private readonly pingIntervalMs: number;
+  private readonly pongTimeoutMs: number;
+  private readonly stableMs: number;
+  private wanted: { key?: string; guid?: string };
+  private generation = 0;
+  private controller: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private currentState: MonitorState = 'idle';
+  /** Chain results kept across reconnects; cleared when the session dies or the instance changes. */
+  private connection: string | undefined;
+  private process: string | undefined;
+  private resolvedKey: string | undefined;
+  private resolvedGuid: string | undefined;
+  private lease: SessionLease | undefined;
+  private socket: WebSocket | undefined;
+  private lastTarget: MonitorTarget | undefined;
+
+  constructor(options: BpmMonitorOptions) {
+    super();
+    if (!options.processKey && !options.processMoniker) throw new SessionUnrenewableError('set the process object key or an opened process moniker');
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.backoff = options.backoff ?? new Backoff();
+    this.logger = options.logger ?? silentLogger;
+    this.pingIntervalMs = options.pingIntervalMs ?? WS_PING_INTERVAL_MS;
+    this.pongTimeoutMs = options.pongTimeoutMs ?? WS_PONG_TIMEOUT_MS;
+    this.stableMs = options.stableMs ?? 30_000;
+    this.wanted = { key: options.instanceKey || undefined, guid: options.instanceGuid || undefined };
+  }
+
+  get state(): MonitorState {
+    return this.currentState;
+  }
+
+  /** The instance and token in use (or last used). */
+  get target(): MonitorTarget | undefined {
+    return this.lastTarget;
+  }
+
+  /** Start (or restart after stop/failure); a running monitor is left alone. */
+  start(): void {
+    if (this.running && this.currentState !== 'failed') return;
+    this.launch();
+  }
+
+  /**
+   * Follow another instance: `key` empty = the newest, `guid` empty =
+   * resolved. Drops the socket and runs the chain again at once.
+   */
+  switchInstance(target: { key?: string; guid?: string }): void {
+    const key = target.key || undefined;
+    this.wanted = { key: key ?? (target.guid ? this.wanted.key : undefined), guid: target.guid || undefined };
+    this.resolvedKey = undefined;
+    this.resolvedGuid = undefined;
+    this.launch();
+  }
+
+  /** Close the socket, stop every timer and request, release the session lease and close the process we opened. */
+  async stop(): Promise<void> {
+    this.generation += 1;
+    this.controller?.abort();
+    this.controller = undefined;
+    const running = this.running;
+    this.running = undefined;
+    this.closeSocket();
+    await running?.catch(() => undefined);
+    this.releaseLease();
+    const proc = this.process;
+    this.process = undefined;
+    if (proc && !this.options.processMoniker) await this.options.client.closeBpmProcess(proc, { timeoutMs: 2000 });
+    this.setState({ state: 'stopped' });
+  }
+
+  private launch(): void {
+    this.generation += 1;
+    const gen = this.generation;
+    this.controller?.abort();
+    this.closeSocket();
+    const controller = new AbortController();
+    this.controller = controller;
+    this.backoff.reset();
+    const previous = this.running;
+    this.running = (async () => {
+      await previous?.catch(() => undefined);
+      if (gen === this.generation) await this.loop(gen, controller.signal);
+    })();
+  }
+
+  private async loop(gen: number, signal: AbortSignal): Promise<void> {
+    while (gen === this.generation && !signal.aborted) {
+      let error: Error | undefined;
+      try {
+        const end = await this.attempt(signal);
+        if (signal.aborted || gen !== this.generation) return;
+        error = end.error ?? new TransportError(`monitoring socket closed (${end.code}${end.reason ? ` ${end.reason}` : ''})`);
+      } catch (err) {
+        if (signal.aborted || gen !== this.generation || err instanceof AbortedError) return;
+        error = err instanceof Error ? err : new Error(String(err));
+        if (error instanceof IntegrationError && !error.retriable) {
+          this.setState({ state: 'failed', error });
+          this.emit('failure', { error, fatal: true });
+          return;
+        }
+      }
+      this.emit('failure', { error, fatal: false });
+      const delayMs = this.backoff.next();
+      this.setState({ state: 'reconnecting', delayMs, attempt: this.backoff.attempt, error });
+      try {
+        await sleep(this.clock, delayMs, signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** One chain run plus one socket lifetime. Resolves when an opened socket ends; throws when it never opened. */
+  private async attempt(signal: AbortSignal): Promise<SocketEnd> {
+    this.setState({ state: 'resolving' });
+    const target = await this.resolveWithRenewal(signal);
+    this.lastTarget = target;
+    this.emit('resolved', target);
+    this.setState({ state: 'connecting' });
+    const end = await this.runSocket(target, signal);
+    if (!end.opened) {
+      throw new TransportError(`monitoring socket refused: ${end.error ? describeError(end.error) : `${end.code} ${end.reason}`}`);
+    }
+    return end;
+  }
+
+  /** The chain; a SESSION fault drops the session and runs it once more with a fresh one. */
+  private async resolveWithRenewal(signal: AbortSignal): Promise<MonitorTarget> {
+    try {
+      return await this.resolve(signal);
+    } catch (err) {
+      if (!isSessionError(err) || err instanceof SessionUnrenewableError) throw err;
+      this.forgetSession();
+      if (this.options.processMoniker) {
+        throw new SessionUnrenewableError('the opened process moniker is no longer valid; paste a new one or set the process key');
+      }
+      this.logger.info('session ended on the server; opening a new one');
+      return this.resolve(signal);
+    }
+  }
+
+  private async resolve(signal: AbortSignal): Promise<MonitorTarget> {
+    const { client, session } = this.options;
+    const call = { signal };
+    if (!this.process) {
+      if (this.options.processMoniker) {
+        this.process = this.options.processMoniker;
+      } else {
+        this.connection = await session.connection(signal);
+        this.process = await client.openBpmProcess(this.connection, this.options.processKey!, call);
+        session.touch();
+      }
+      this.acquireLease();
+    }
+    const proc = this.process;
+    if (!this.resolvedKey) {
+      if (this.wanted.key) {
+        this.resolvedKey = this.wanted.key;
+      } else {
+        const newest = newestInstance(await client.getProcessInstances(proc, call));
+        session.touch();
+        if (!newest) throw new IntegrationError('NOT_FOUND', 'the process has no instances yet', { retriable: true });
+        this.resolvedKey = newest.key;
+      }
+    }
+    const key = this.resolvedKey;
+    if (!this.resolvedGuid) {
+      this.resolvedGuid = this.wanted.guid ?? (await client.getBpmMonitoringWorkspace(proc, key, call)).instId;
+      session.touch();
+    }
+    const guid = this.resolvedGuid;
+    const url = await client.openMonitoringWS(proc, key, guid, call);
+    session.touch();
+    return { key, guid, url };
+  }
+
+  private forgetSession(): void {
+    if (this.connection) this.options.session.invalidate(this.connection);
+    this.connection = undefined;
+    this.process = undefined;
+    this.releaseLease();
+  }
+
+  private acquireLease(): void {
+    this.releaseLease();
+    const proc = this.process!;
+    this.lease = this.options.session.acquire(async (signal) => {
+      try {
+        await this.options.client.getProcessInstances(proc, { signal });
+      } catch (err) {
+        // The session died while the socket looked fine: drop the socket so the chain runs again.
+        if (isSessionError(err) && this.process === proc) {
+          this.forgetSession();
+          this.socket?.terminate();
+        }
+        throw err;
+      }
+    });
+  }
+
+  private releaseLease(): void {
+    this.lease?.release();
+    this.lease = undefined;
+  }
+
+  private runSocket(target: MonitorTarget, signal: AbortSignal): Promise<SocketEnd> {
+    const address = monitoringSocketAddress(this.options.client.endpoint, this.options.wsPathPrefix ?? DEFAULT_WS_PATH_PREFIX, target.url);
+    return new Promise<SocketEnd>((resolve) => {
+      const ws = new WebSocket(address, {
+        ...(this.options.tls ?? {}),
+        handshakeTimeout: this.options.handshakeTimeoutMs ?? 15_000,
+        perMessageDeflate: false,
+        maxPayload: 16 * 1024 * 1024,
+      });
+      this.socket = ws;
+      let opened = false;
+      let error: Error | undefined;
+      let pingTimer: TimerHandle | undefined;
+      let pongTimer: TimerHandle | undefined;
+      let stableTimer: TimerHandle | undefined;
+      const clearTimers = (): void => {
+        for (const t of [pingTimer, pongTimer, stableTimer]) if (t !== undefined) this.clock.clearTimeout(t);
+        pingTimer = pongTimer = stableTimer = undefined;
+      };
+      const alive = (): void => {
+        if (pongTimer !== undefined) this.clock.clearTimeout(pongTimer);
+        pongTimer = undefined;
+      };
+      const schedulePing = (): void => {
+        pingTimer = this.clock.setTimeout(() => {
+          pingTimer = undefined;
+          if (ws.readyState !== WebSocket.OPEN) return;
+          ws.ping();
+          pongTimer ??= this.clock.setTimeout(() => {
+            pongTimer = undefined;
+            error = new TransportError(`no answer to a WebSocket ping within ${this.pongTimeoutMs} ms`, { timeout: true });
+            ws.terminate();
+          }, this.pongTimeoutMs);
+          schedulePing();
+        }, this.pingIntervalMs);
+      };
+      const onAbort = (): void => ws.terminate();
+      signal.addEventListener('abort', onAbort, { once: true });
+
+      ws.on('open', () => {
+        opened = true;
+        schedulePing();
+        stableTimer = this.clock.setTimeout(() => {
+          stableTimer = undefined;
+          this.backoff.reset();
+        }, this.stableMs);
+        this.setState({ state: 'connected' });
+      });
+      ws.on('pong', alive);
+      ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+        alive();
+        this.backoff.reset();
+        this.emit('frame', { payload: framePayload(data, isBinary), isBinary, instance: { key: target.key, guid: target.guid }, url: target.url });
+      });
+      ws.on('error', (err: Error) => {
+        error ??= err;
+      });
+      ws.on('close', (code: number, reason: Buffer) => {
+        clearTimers();
+        signal.removeEventListener('abort', onAbort);
+        if (this.socket === ws) this.socket = undefined;
+        resolve({ opened, code, reason: reason.toString('utf8'), error });
+      });
+    });
+  }
+
+  private closeSocket(): void {
+    const ws = this.socket;
+    this.socket = undefined;
+    ws?.terminate();
+  }
+
+  private setState(status: MonitorStatus): void {
+    this.currentState = status.state;
+    this.emit('state', status);
+  }
+}
+
+function framePayload(data: WebSocket.RawData, isBinary: boolean): unknown {
+  const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+  if (isBinary) return buf;
+  const text = buf.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,298 @@
+import assert from 'node:assert/strict';
+import type FakeTimers from '@sinonjs/fake-timers';
+import { BpmMonitor } from '../../../src/foresight/bpm-monitor';
+import type { BpmMonitorOptions, MonitorFailure, MonitorFrame, MonitorStatus, MonitorTarget } from '../../../src/foresight/bpm-monitor';
+import { PpsomClient } from '../../../src/foresight/client';
+import { ForesightSession } from '../../../src/foresight/session';
+import type { ForesightSessionOptions } from '../../../src/foresight/session';
+import { KEEPALIVE_INTERVAL_MS, type MonitoringFrame } from '../../../src/foresight/vendor';
+import { Backoff } from '../../../src/shared/backoff';
+import type { IntegrationError } from '../../../src/shared/errors';
+import { SEED } from '../../../src/sim/foresight';
+import type { ForesightSimulator, ForesightSimulatorOptions } from '../../../src/sim/foresight';
+import { fakeClock, opsSince, startSim, waitFor } from '../../helpers/foresight';
+import type { FakeClock } from '../../helpers/foresight';
+
+describe('BpmMonitor', () => {
+  let sim: ForesightSimulator;
+  let client: PpsomClient;
+  let session: ForesightSession;
+  let fake: FakeClock;
+  let monitors: BpmMonitor[];
+  let frames: MonitorFrame[];
+  let states: MonitorStatus[];
+  let failures: MonitorFailure[];
+  let resolved: MonitorTarget[];
+
+  async function setup(simOptions: ForesightSimulatorOptions = {}, sessionOptions: Partial<ForesightSessionOptions> = {}): Promise<void> {
+    sim = await startSim(simOptions);
+    client = new PpsomClient({ endpoint: sim.endpoint(), timeoutMs: 2000 });
+    const clocks = fakeClock();
+    fake = clocks.fake;
+    session = new ForesightSession({ client, repositoryId: SEED.repositoryId, user: 'demo', password: 'demo', clock: clocks.clock, ...sessionOptions });
+    monitors = [];
+    frames = [];
+    states = [];
+    failures = [];
+    resolved = [];
+  }
+
+  function monitor(extra: Partial<BpmMonitorOptions> = {}): BpmMonitor {
+    const m = new BpmMonitor({
+      client,
+      session,
+      processKey: SEED.processKey,
+      clock: { now: () => fake.now, setTimeout: (cb, ms) => fake.setTimeout(cb, ms), clearTimeout: (h) => fake.clearTimeout(h as FakeTimers.TimerId) },
+      backoff: new Backoff({ initialMs: 1000, maxMs: 8000, factor: 2, jitter: 0.2, random: () => 0 }),
+      pingIntervalMs: 30_000,
+      pongTimeoutMs: 10_000,
+      ...extra,
+    });
+    m.on('frame', (f) => frames.push(f));
+    m.on('state', (s) => states.push(s));
+    m.on('failure', (f) => failures.push(f));
+    m.on('resolved', (t) => resolved.push(t));
+    monitors.push(m);
+    return m;
+  }
+
+  const connected = (): boolean => states.at(-1)?.state === 'connected';
+  const seqs = (): number[] => frames.map((f) => (f.payload as MonitoringFrame).seq);
+
+  afterEach(async () => {
+    for (const m of monitors) await m.stop();
+    await session.close();
+    await client.close();
+    await sim.close();
+  });
+
+  it('should resolve the newest instance and its GUID, then deliver the snapshot and every change in order', async () => {
+    await setup();
+    const m = monitor();
+    m.start();
+    await waitFor(() => frames.length === 1, 'the snapshot frame');
+    assert.deepEqual(resolved[0], { key: SEED.instanceKey, guid: SEED.instId, url: SEED.monitoringUrl });
+    assert.deepEqual(opsSince(sim), ['OpenMetabase', 'OpenBpmProcess', 'GetProcessInstances', 'GetBpmMonitoringWorkspace', 'OpenMonitoringWS']);
+    sim.advance(SEED.instanceKey);
+    sim.advance(SEED.instanceKey);
+    sim.advance(SEED.instanceKey);
+    await waitFor(() => frames.length === 4, 'three state frames');
+    assert.deepEqual(seqs(), [1, 2, 3, 4]);
+    assert.equal((frames[0].payload as MonitoringFrame).type, 'snapshot');
+    assert.deepEqual(frames[1].instance, { key: SEED.instanceKey, guid: SEED.instId });
+    assert.equal(frames[1].url, SEED.monitoringUrl);
+    assert.deepEqual(
+      states.map((s) => s.state),
+      ['resolving', 'connecting', 'connected'],
+    );
+  });
+
+  it('should open the socket at <prefix>/service with the token percent-encoded', async () => {
+    await setup();
+    monitor({ wsPathPrefix: 'FPBI_App_v10.x/' }).start();
+    await waitFor(connected, 'connected');
+    assert.equal(sim.sockets[0].path, '/FPBI_App_v10.x/service');
+    assert.equal(sim.sockets[0].id, SEED.monitoringUrl);
+  });
+
+  it('should skip the look-ups when the instance key and GUID are given', async () => {
+    await setup();
+    monitor({ instanceKey: SEED.instanceKey, instanceGuid: SEED.instId }).start();
+    await waitFor(connected, 'connected');
+    assert.deepEqual(opsSince(sim), ['OpenMetabase', 'OpenBpmProcess', 'OpenMonitoringWS']);
+  });
+
+  it('should reconnect after a dropped socket with a fresh OpenMonitoringWS only, after the backoff delay', async () => {
+    await setup();
+    monitor().start();
+    await waitFor(connected, 'connected');
+    const mark = sim.requests.length;
+    sim.dropSockets();
+    await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting');
+    assert.equal(states.at(-1)?.delayMs, 1000);
+    assert.equal(failures.length, 1);
+    assert.equal((failures[0].error as IntegrationError).code, 'TRANSPORT');
+    assert.equal(sim.requests.length, mark, 'nothing is sent before the delay');
+    await fake.tickAsync(1000);
+    await waitFor(connected, 'connected again');
+    assert.deepEqual(opsSince(sim, mark), ['OpenMonitoringWS']);
+    assert.equal(sim.openSockets, 1);
+  });
+
+  it('should open a new session and run the chain again when the session expires', async () => {
+    await setup();
+    monitor().start();
+    await waitFor(connected, 'connected');
+    const mark = sim.requests.length;
+    sim.expireSessions();
+    await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting');
+    await fake.tickAsync(1000);
+    await waitFor(connected, 'connected again');
+    assert.deepEqual(opsSince(sim, mark), ['OpenMonitoringWS', 'OpenMetabase', 'OpenBpmProcess', 'OpenMonitoringWS']);
+    assert.equal(sim.liveSessions, 1);
+    sim.advance(SEED.instanceKey);
+    await waitFor(() => frames.length === 3, 'a frame on the new socket');
+  });
+
+  it('should grow the delay between failed attempts up to the cap, and reset it once connected', async () => {
+    await setup();
+    sim.inject({ op: 'OpenMetabase', kind: 'http', status: 503, times: 5 });
+    monitor().start();
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      await waitFor(() => states.filter((s) => s.state === 'reconnecting').length === i + 1, `failure ${i + 1}`);
+      const d = states.at(-1)!.delayMs!;
+      delays.push(d);
+      await fake.tickAsync(d);
+    }
+    assert.deepEqual(delays, [1000, 2000, 4000, 8000, 8000]);
+    await waitFor(connected, 'connected');
+    sim.dropSockets();
+    await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting');
+    assert.equal(states.at(-1)?.delayMs, 1000);
+  });
+
+  it('should terminate a socket that answers no ping and reconnect', async () => {
+    await setup();
+    monitor().start();
+    await waitFor(connected, 'connected');
+    sim.setSilent(true);
+    await fake.tickAsync(30_000);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(states.at(-1)?.state, 'connected', 'a ping without answer yet is not a failure');
+    await fake.tickAsync(10_000);
+    await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting after the missed pong');
+    assert.equal((failures.at(-1)!.error as IntegrationError).code, 'TIMEOUT');
+    await waitFor(() => sim.openSockets === 0, 'the server to see the socket gone');
+    sim.setSilent(false);
+    await fake.tickAsync(1000);
+    await waitFor(connected, 'connected again');
+  });
+
+  it('should keep a socket that answers pings', async () => {
+    await setup();
+    monitor().start();
+    await waitFor(connected, 'connected');
+    for (let i = 0; i < 3; i += 1) {
+      await fake.tickAsync(30_000);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    await fake.tickAsync(10_000);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(states.at(-1)?.state, 'connected');
+    assert.equal(failures.length, 0);
+  });
+
+  it('should keep the session alive with a cheap read well inside the server timeout', async () => {
+    await setup();
+    monitor({ pingIntervalMs: 3_600_000 }).start();
+    await waitFor(connected, 'connected');
+    const mark = sim.requests.length;
+    await fake.tickAsync(KEEPALIVE_INTERVAL_MS);
+    await waitFor(() => sim.requests.length > mark, 'the keep-alive');
+    assert.deepEqual(opsSince(sim, mark), ['GetProcessInstances']);
+    assert.ok(KEEPALIVE_INTERVAL_MS * 2 <= 1_800_000);
+  });
+
+  it('should give up with NOT_FOUND for a process key that does not exist', async () => {
+    await setup();
+    monitor({ processKey: '4711' }).start();
+    await waitFor(() => states.at(-1)?.state === 'failed', 'failed');
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0].fatal, true);
+    assert.equal((failures[0].error as IntegrationError).code, 'NOT_FOUND');
+    const count = sim.requests.length;
+    await fake.tickAsync(60_000);
+    assert.equal(sim.requests.length, count, 'no retries');
+  });
+
+  it('should wait for a process without instances and connect when one starts', async () => {
+    await setup({ instances: [] });
+    monitor().start();
+    await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting');
+    assert.match(failures[0].error.message, /no instances/);
+    sim.startInstance({ key: '99001' });
+    await fake.tickAsync(1000);
+    await waitFor(connected, 'connected');
+    assert.equal(resolved.at(-1)?.key, '99001');
+  });
+
+  it('should stop with a clear SESSION error when a pasted connection moniker dies', async () => {
+    await setup();
+    const other = new PpsomClient({ endpoint: sim.endpoint() });
+    const mb = await other.openMetabase(SEED.repositoryId, { user: 'demo', password: 'demo' });
+    await other.close();
+    await session.close();
+    session = new ForesightSession({ client, connectionMoniker: mb.id });
+    monitor().start();
+    await waitFor(connected, 'connected with the pasted moniker');
+    sim.expireSessions();
+    await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting');
+    await fake.tickAsync(1000);
+    await waitFor(() => states.at(-1)?.state === 'failed', 'failed');
+    const err = failures.at(-1)!.error as IntegrationError;
+    assert.equal(err.code, 'SESSION');
+    assert.equal(err.retriable, false);
+    assert.match(err.message, /pasted connection moniker/);
+    assert.ok(!err.message.includes(mb.id));
+    assert.equal(opsSince(sim).filter((op) => op === 'OpenMetabase').length, 1, 'never opens a session of its own');
+  });
+
+  it('should switch to another instance and drop the socket of the old one', async () => {
+    await setup();
+    const second = sim.startInstance({ key: '98100', startDate: '01.01.2020 00:00:00' });
+    const m = monitor();
+    m.start();
+    await waitFor(connected, 'connected');
+    assert.equal(resolved[0].key, SEED.instanceKey);
+    m.switchInstance({ key: '98100' });
+    await waitFor(() => resolved.length === 2 && connected(), 'connected to the second instance');
+    assert.deepEqual(resolved[1], { key: '98100', guid: second.instId, url: resolved[1].url });
+    await waitFor(() => sim.openSockets === 1, 'one socket on the server');
+    frames.length = 0;
+    sim.advance(SEED.instanceKey);
+    sim.advance('98100');
+    await waitFor(() => frames.length === 1, 'a frame of the second instance');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(frames.length, 1);
+    assert.equal((frames[0].payload as MonitoringFrame).instKey, '98100');
+  });
+
+  it('should leave no socket, no lease and no opened process on the server after stop', async () => {
+    await setup();
+    const m = monitor();
+    m.start();
+    await waitFor(connected, 'connected');
+    await m.stop();
+    assert.equal(m.state, 'stopped');
+    await waitFor(() => sim.openSockets === 0, 'no open socket');
+    assert.equal(opsSince(sim).at(-1), 'CloseBpmProcess');
+    assert.equal(fake.countTimers(), 0, 'no timers left on the clock');
+    const mark = sim.requests.length;
+    await fake.tickAsync(KEEPALIVE_INTERVAL_MS * 2);
+    assert.equal(sim.requests.length, mark);
+  });
+
+  it('should stop while a request is hanging without waiting for it', async () => {
+    await setup();
+    sim.inject({ op: 'OpenBpmProcess', kind: 'slow', delayMs: 3000 });
+    const m = monitor();
+    m.start();
+    await waitFor(() => opsSince(sim).includes('OpenBpmProcess'), 'the slow request');
+    const started = Date.now();
+    await m.stop();
+    assert.ok(Date.now() - started < 1500);
+    assert.equal(failures.length, 0, 'a deliberate stop is not a failure');
+  });
+
+  it('should connect again after stop and start', async () => {
+    await setup();
+    const m = monitor();
+    m.start();
+    await waitFor(connected, 'connected');
+    await m.stop();
+    m.start();
+    await waitFor(connected, 'connected again');
+    assert.equal(sim.openSockets, 1);
+  });
+});
