@@ -1,0 +1,98 @@
+/** What `npm pack` ships, and that the packed tarball loads in a real Node-RED 4. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { extractPackage, packPackage, type PackResult } from '../helpers/pack';
+import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
+
+const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor'];
+
+interface NodeSet {
+  id: string;
+  name: string;
+  module: string;
+  types: string[];
+  enabled: boolean;
+  loaded: boolean;
+  err?: unknown;
+}
+
+describe('packed tarball', function () {
+  this.timeout(180_000);
+  const pkg = packageUnderTest().info;
+  let packed: PackResult;
+
+  before(function () {
+    packed = packPackage();
+  });
+
+  after(function () {
+    packed?.cleanup();
+  });
+
+  it('should ship the runtime files, editor files, icons, examples and docs', function () {
+    const files = packed.files;
+    for (const file of Object.values(pkg.json['node-red']?.nodes ?? {})) {
+      assert.ok(files.includes(file), `${file} packed`);
+      assert.ok(files.includes(file.replace(/\.js$/, '.html')), `${file.replace(/\.js$/, '.html')} packed`);
+    }
+    assert.ok(files.some((f) => /^examples\/.+\.json$/.test(f)), 'examples/*.json packed');
+    assert.ok(files.some((f) => /^dist\/nodes\/icons\/.+\.(svg|png)$/.test(f)), 'icons packed');
+    assert.ok(files.some((f) => /^dist\/nodes\/locales\/en-US\/.+\.json$/.test(f)), 'locales packed');
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/src/cli/simulators.js']) assert.ok(files.includes(f), `${f} packed`);
+  });
+
+  it('should not ship tests, benchmarks, TypeScript sources or build tooling', function () {
+    const unwanted = packed.files.filter(
+      (f) =>
+        /^(dist\/)?(test|bench)\//.test(f) ||
+        (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)) ||
+        /^(src|nodes|scripts|\.ci)\//.test(f) ||
+        /(^|\/)\.(staged-package|demo)\b/.test(f) ||
+        /^(tsconfig\.json|eslint\.config\.mjs|\.mocharc\.json)$/.test(f),
+    );
+    assert.deepEqual(unwanted, []);
+  });
+
+  describe('installed into a Node-RED 4 user directory', function () {
+    let userModules: string;
+    let nodeRed: NodeRedRuntime;
+
+    before(async function () {
+      userModules = mkdtempSync(join(tmpdir(), 'packed-'));
+      const dir = join(userModules, pkg.name);
+      extractPackage(packed.tarball, dir);
+      // The runtime dependencies, as npm would install them beside the package.
+      const modules: Record<string, string> = { [pkg.name]: dir };
+      for (const dep of Object.keys(pkg.json.dependencies ?? {})) {
+        modules[dep] = join(pkg.root, 'node_modules', dep);
+      }
+      nodeRed = await startNodeRedRuntime({ packageDir: dir, modules });
+    });
+
+    after(async function () {
+      await nodeRed?.stop();
+      if (userModules) rmSync(userModules, { recursive: true, force: true });
+    });
+
+    it('should register and enable all four node types without load errors', async function () {
+      const sets = await nodeRed.apiJson<NodeSet[]>('nodes');
+      const ours = sets.filter((s) => s.module === pkg.name);
+      const types = ours.flatMap((s) => s.types).sort();
+      assert.deepEqual(types, [...NODE_TYPES].sort(), `types from ${pkg.name}: ${JSON.stringify(ours)}`);
+      for (const set of ours) {
+        assert.equal(set.err, undefined, `${set.id}: ${String(set.err)}`);
+        assert.equal(set.enabled, true, `${set.id} enabled`);
+        assert.equal(set.loaded, true, `${set.id} loaded`);
+      }
+      const warnings = nodeRed.lines.filter((l) => /\[(warn|error)\]/.test(l) && l.includes(pkg.name));
+      assert.deepEqual(warnings, []);
+    });
+
+    it('should offer the example flows of the installed package', async function () {
+      const listing = JSON.stringify(await nodeRed.apiJson<unknown>('library/_examples_/flows/'));
+      assert.ok(listing.includes(pkg.name), `examples listed: ${listing.slice(0, 300)}`);
+    });
+  });
+});
