@@ -69,14 +69,18 @@ export class MasterScadaSession implements SessionSource {
     if (this.current === undefined && !this.loggingIn && !this.closed && !this.credentials.fixedSessionId) this.current = sessionId;
   }
 
-  /** Log out (best effort, never throws) and refuse further use. */
-  async close(): Promise<void> {
+  /**
+   * Refuse further use and, when `logout` is set (the default), log out (best
+   * effort, never throws). Without logout the server keeps the session until
+   * its idle time runs out, so a restarted process can resume its subscriptions.
+   */
+  async close(options: { logout?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.closing.abort();
     const id = this.current;
     this.current = undefined;
-    if (id !== undefined && !this.credentials.fixedSessionId) {
+    if (id !== undefined && !this.credentials.fixedSessionId && options.logout !== false) {
       await this.client.logout(id).catch(() => undefined);
     }
   }

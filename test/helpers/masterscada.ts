@@ -1,3 +1,5 @@
+import type FakeTimers from '@sinonjs/fake-timers';
+import type { Clock } from '../../src/shared/clock';
 import { startMasterScadaSimulator } from '../../src/sim/masterscada';
 import type { MasterScadaSimulator, MasterScadaSimulatorOptions } from '../../src/sim/masterscada';
 import type { EventSelection } from '../../src/masterscada/types';
@@ -29,4 +31,15 @@ export const SELECTION: EventSelection = {
 /** The `ackSequenceNumber` of every PublishEvents the simulator received (undefined = omitted). */
 export function acksSent(sim: MasterScadaSimulator): Array<number | undefined> {
   return sim.requestsFor('PublishEvents').map((r) => (r.body as { ackSequenceNumber?: number }).ackSequenceNumber);
+}
+
+export type FakeClock = ReturnType<typeof FakeTimers.createClock>;
+
+/** The engine's Clock seam over a fake-timers clock (whose `now` is a number, not a function). */
+export function clockOf(fake: FakeClock): Clock {
+  return {
+    now: () => fake.now,
+    setTimeout: (callback, ms) => fake.setTimeout(callback, ms),
+    clearTimeout: (handle) => fake.clearTimeout(handle as FakeTimers.TimerId),
+  };
 }

@@ -1,0 +1,392 @@
+import assert from 'node:assert/strict';
+import FakeTimers from '@sinonjs/fake-timers';
+import { MasterScadaClient } from '../../../src/masterscada/client';
+import { EventPoller } from '../../../src/masterscada/event-poller';
+import type { Cursor, EventPollerOptions, SubscribeReason } from '../../../src/masterscada/event-poller';
+import { MasterScadaSession } from '../../../src/masterscada/session';
+import type { EventPacket } from '../../../src/masterscada/types';
+import type { MasterScadaSimulator, MasterScadaSimulatorOptions } from '../../../src/sim/masterscada';
+import { SELECTION, acksSent, clockOf, startSim, waitFor } from '../../helpers/masterscada';
+import type { FakeClock } from '../../helpers/masterscada';
+
+describe('EventPoller', () => {
+  let sim: MasterScadaSimulator;
+  let client: MasterScadaClient;
+  let session: MasterScadaSession;
+  let clock: FakeClock;
+  let pollers: EventPoller[];
+  let delivered: EventPacket[];
+  let subscribed: SubscribeReason[];
+
+  async function setup(simOptions: MasterScadaSimulatorOptions = {}): Promise<void> {
+    sim = await startSim(simOptions);
+    client = new MasterScadaClient({ url: sim.url, timeoutMs: 1000 });
+    session = new MasterScadaSession(client, { login: 'demo', password: 'demo' });
+    clock = FakeTimers.createClock();
+    pollers = [];
+    delivered = [];
+    subscribed = [];
+  }
+
+  function poller(extra: Partial<EventPollerOptions> = {}): EventPoller {
+    const p = new EventPoller({
+      client,
+      session,
+      selections: [SELECTION],
+      consumer: (packet) => {
+        delivered.push(packet);
+      },
+      clock: clockOf(clock),
+      pollIntervalMs: 1000,
+      backoff: { initialMs: 1000, maxMs: 8000, factor: 2, jitter: 0.2, random: () => 0.5 },
+      ...extra,
+    });
+    p.on('subscribed', (info) => subscribed.push(info.reason));
+    pollers.push(p);
+    return p;
+  }
+
+  const methods = (): string[] => sim.requests.map((r) => r.method);
+  const publishes = (): number => sim.requestsFor('PublishEvents').length;
+  const eventIds = (): string[] => delivered.flatMap((p) => p.recs.map((r) => String(r.fields[0])));
+
+  afterEach(async () => {
+    for (const p of pollers) await p.stop();
+    await session.close();
+    await client.close();
+    await sim.close();
+  });
+
+  it('should subscribe, refresh, and acknowledge each delivered packet on the next poll', async () => {
+    await setup();
+    const a = sim.raise();
+    const p = poller();
+    p.start();
+    await waitFor(() => publishes() === 1, 'first poll');
+    await waitFor(() => delivered.length === 1, 'refresh records');
+    assert.deepEqual(methods(), ['Login', 'CreateSubscription', 'CreateMonitoredEvents', 'RefreshEvents', 'PublishEvents']);
+    assert.equal(delivered[0].recs[0].recType, 'Refresh');
+    assert.deepEqual(eventIds(), [a.eventId]);
+    assert.deepEqual(subscribed, ['new']);
+    const b = sim.raise();
+    await clock.tickAsync(1000);
+    await waitFor(() => delivered.length === 2, 'update');
+    assert.equal(delivered[1].recs[0].recType, 'Update');
+    assert.equal(delivered[1].recs[0].fields[0], b.eventId);
+    await clock.tickAsync(1000);
+    await waitFor(() => publishes() === 3, 'third poll');
+    assert.deepEqual(acksSent(sim), [undefined, 1, 2]);
+    assert.deepEqual(p.cursor, { sessionId: session.id, subscriptionId: 1, ack: 2 });
+  });
+
+  it('should keep the ack after an empty answer', async () => {
+    await setup();
+    sim.raise();
+    const p = poller();
+    p.start();
+    await waitFor(() => delivered.length === 1, 'refresh');
+    for (let i = 0; i < 3; i++) {
+      await clock.tickAsync(1000);
+      await waitFor(() => publishes() === i + 2, `poll ${i + 2}`);
+    }
+    assert.deepEqual(acksSent(sim), [undefined, 1, 1, 1]);
+    assert.equal(delivered.length, 1);
+  });
+
+  it('should move the ack only after the consumer resolved', async () => {
+    await setup();
+    sim.raise();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const cursors: Array<Cursor | undefined> = [];
+    const p = poller({
+      consumer: async (packet) => {
+        delivered.push(packet);
+        await gate;
+      },
+    });
+    p.on('cursor', (c) => cursors.push(c));
+    p.start();
+    await waitFor(() => delivered.length === 1, 'delivery');
+    await clock.tickAsync(5000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(publishes(), 1, 'no poll while the consumer is busy');
+    assert.equal(p.cursor?.ack, undefined);
+    release();
+    await waitFor(() => p.cursor?.ack === 1, 'ack moved');
+    assert.equal(cursors[cursors.length - 1]?.ack, 1);
+    await clock.tickAsync(1000);
+    await waitFor(() => publishes() === 2, 'second poll');
+    assert.deepEqual(acksSent(sim), [undefined, 1]);
+  });
+
+  it('should deliver the same packet again when the consumer failed, and not move the ack', async () => {
+    await setup();
+    sim.raise();
+    let calls = 0;
+    const p = poller({
+      consumer: (packet) => {
+        calls += 1;
+        if (calls === 1) throw new Error('downstream failed');
+        delivered.push(packet);
+      },
+    });
+    const failures: number[] = [];
+    p.on('failure', (f) => failures.push(f.retryInMs));
+    p.start();
+    await waitFor(() => failures.length === 1, 'failure');
+    await clock.tickAsync(900);
+    await waitFor(() => delivered.length === 1, 'redelivery');
+    assert.deepEqual(acksSent(sim), [undefined, undefined]);
+    assert.equal(delivered[0].sequenceNumber, 1);
+  });
+
+  it('should drain hasMore at once without waiting for the poll interval', async () => {
+    await setup({ packetSize: 2 });
+    for (let i = 0; i < 5; i++) sim.raise();
+    const p = poller();
+    p.start();
+    await waitFor(() => eventIds().length === 5, 'all records');
+    assert.deepEqual(acksSent(sim), [undefined, 1, 2]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(publishes(), 3, 'the last packet had hasMore false, so the poller waits');
+  });
+
+  it('should drop a repeated packet (sequenceNumber equal to the ack)', async () => {
+    await setup();
+    sim.raise();
+    const p = poller();
+    const duplicates: number[] = [];
+    p.on('duplicate', (d) => duplicates.push(d.sequenceNumber));
+    p.start();
+    await waitFor(() => delivered.length === 1, 'refresh');
+    sim.repeatLastPacket();
+    await clock.tickAsync(1000);
+    await waitFor(() => duplicates.length === 1, 'duplicate');
+    assert.deepEqual(duplicates, [1]);
+    assert.equal(delivered.length, 1);
+    await clock.tickAsync(1000);
+    await waitFor(() => publishes() === 3, 'third poll');
+    assert.deepEqual(acksSent(sim), [undefined, 1, 1]);
+  });
+
+  it('should report a gap in sequence numbers and follow it with RefreshEvents', async () => {
+    await setup({ packetSize: 1 });
+    const first = sim.raise();
+    const p = poller();
+    const gaps: Array<{ expected: number; received: number }> = [];
+    p.on('gap', (g) => gaps.push(g));
+    p.start();
+    await waitFor(() => delivered.length === 1, 'refresh');
+    await clock.tickAsync(1000);
+    await waitFor(() => publishes() === 2, 'ack 1 reached the server');
+    const lost = sim.raise();
+    const kept = sim.raise();
+    sim.overflowQueues();
+    await clock.tickAsync(1000);
+    await waitFor(() => gaps.length === 1, 'gap');
+    assert.deepEqual(gaps, [{ expected: 2, received: 3 }]);
+    // No clock tick: the refresh follows the gap at once.
+    await waitFor(() => sim.requestsFor('RefreshEvents').length === 2, 'second RefreshEvents');
+    await waitFor(() => new Set(eventIds()).size === 3, 'refreshed picture');
+    const refreshed = delivered.slice(2).flatMap((pk) => pk.recs.filter((r) => r.recType === 'Refresh').map((r) => r.fields[0]));
+    assert.ok(refreshed.includes(lost.eventId), 'the lost alarm comes back through Refresh');
+    assert.ok(eventIds().includes(kept.eventId));
+    assert.ok(eventIds().includes(first.eventId));
+  });
+
+  for (const [fault, reason, logins] of [
+    ['expireSessions', 'session-lost', 2],
+    ['restart', 'session-lost', 2],
+    ['loseSubscriptions', 'subscription-lost', 1],
+  ] as const) {
+    it(`should subscribe again and refresh after ${fault}, without a backoff delay`, async () => {
+      await setup();
+      const alarm = sim.raise();
+      const p = poller();
+      const failures: unknown[] = [];
+      p.on('failure', (f) => failures.push(f.error));
+      p.start();
+      await waitFor(() => delivered.length === 1, 'refresh');
+      sim[fault]();
+      await clock.tickAsync(1000);
+      await waitFor(() => delivered.length === 2, 're-refresh');
+      assert.deepEqual(subscribed, ['new', reason]);
+      assert.equal(sim.requestsFor('Login').length, logins);
+      assert.equal(sim.requestsFor('CreateSubscription').length, 2);
+      assert.equal(sim.requestsFor('RefreshEvents').length, 2);
+      assert.equal(delivered[1].recs[0].fields[0], alarm.eventId);
+      assert.equal(delivered[1].recs[0].recType, 'Refresh');
+      assert.deepEqual(failures, []);
+      assert.equal(acksSent(sim).at(-1), undefined, 'a new subscription starts without an ack');
+    });
+  }
+
+  it('should resume a stored cursor with its ack, without logging in or subscribing again', async () => {
+    await setup();
+    sim.raise();
+    const first = poller();
+    first.start();
+    await waitFor(() => first.cursor?.ack === 1, 'first ack');
+    await first.stop();
+    const cursor = first.cursor!;
+    const before = eventIds().length;
+    const next = sim.raise();
+    // A new process: a new session owner that has never logged in; the old one ended without logging out.
+    await session.close({ logout: false });
+    session = new MasterScadaSession(client, { login: 'demo', password: 'demo' });
+    const logins = sim.requestsFor('Login').length;
+    const second = poller({ cursor });
+    second.start();
+    await waitFor(() => eventIds().length === before + 1, 'resumed delivery');
+    assert.equal(eventIds().at(-1), next.eventId);
+    assert.equal(sim.requestsFor('Login').length, logins);
+    assert.equal(sim.requestsFor('CreateSubscription').length, 1);
+    assert.equal(acksSent(sim).at(-1), 1);
+    assert.deepEqual(subscribed, ['new']);
+  });
+
+  it('should re-subscribe and refresh when the stored subscription is gone', async () => {
+    await setup();
+    const alarm = sim.raise();
+    const first = poller();
+    first.start();
+    await waitFor(() => first.cursor?.ack === 1, 'first ack');
+    await first.stop();
+    sim.loseSubscriptions();
+    const second = poller({ cursor: first.cursor });
+    second.start();
+    await waitFor(() => delivered.length === 2, 'refresh after loss');
+    assert.deepEqual(subscribed, ['new', 'subscription-lost']);
+    assert.equal(delivered[1].recs[0].fields[0], alarm.eventId);
+  });
+
+  it('should re-subscribe when the stored cursor belongs to a session that has expired', async () => {
+    await setup();
+    sim.raise();
+    const first = poller();
+    first.start();
+    await waitFor(() => first.cursor?.ack === 1, 'first ack');
+    await first.stop();
+    sim.expireSessions();
+    await session.close();
+    session = new MasterScadaSession(client, { login: 'demo', password: 'demo' });
+    const second = poller({ cursor: first.cursor });
+    second.start();
+    await waitFor(() => delivered.length === 2, 'refresh after session loss');
+    assert.deepEqual(subscribed, ['new', 'session-lost']);
+    assert.equal(sim.requestsFor('Login').length, 2);
+  });
+
+  it('should back off with capped exponential delays on transport errors and move liveness only on answers', async () => {
+    await setup();
+    const p = poller();
+    const delays: number[] = [];
+    p.on('failure', (f) => delays.push(f.retryInMs));
+    p.start();
+    await waitFor(() => p.lastAnswerAt !== undefined, 'first answer');
+    const alive = p.lastAnswerAt;
+    assert.equal(alive, clock.now);
+    sim.inject({ kind: 'http500', method: 'PublishEvents', times: 5 });
+    await clock.tickAsync(1000);
+    const expected = [900, 1800, 3600, 7200, 7200];
+    for (let i = 0; i < expected.length; i++) {
+      await waitFor(() => delays.length === i + 1, `failure ${i + 1}`);
+      const count = publishes();
+      await clock.tickAsync(expected[i] - 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(publishes(), count, `no retry before ${expected[i]} ms`);
+      await clock.tickAsync(1);
+      await waitFor(() => publishes() === count + 1, `retry ${i + 1}`);
+    }
+    assert.deepEqual(delays, expected);
+    await waitFor(() => p.lastAnswerAt !== alive, 'answer after recovery');
+    assert.equal(p.lastAnswerAt, clock.now);
+    assert.equal(p.state, 'polling');
+  });
+
+  it('should retry a dropped answer with the same ack and deliver its records once', async () => {
+    await setup();
+    sim.raise();
+    const p = poller();
+    p.start();
+    await waitFor(() => p.cursor?.ack === 1, 'first ack');
+    const b = sim.raise();
+    sim.inject({ kind: 'drop', method: 'PublishEvents' });
+    await clock.tickAsync(1000);
+    await waitFor(() => sim.requestsFor('PublishEvents').some((r) => r.fault === 'drop'), 'dropped answer');
+    await waitFor(() => p.state === 'backoff', 'backoff');
+    await clock.tickAsync(900);
+    await waitFor(() => p.cursor?.ack === 2, 'second ack');
+    assert.deepEqual(acksSent(sim), [undefined, 1, 1]);
+    assert.deepEqual(eventIds().filter((id) => id === b.eventId), [b.eventId]);
+  });
+
+  it('should report a rejected login as a failure and keep retrying with backoff', async () => {
+    await setup();
+    await session.close();
+    session = new MasterScadaSession(client, { login: 'demo', password: 'wrong' });
+    const p = poller();
+    const errors: unknown[] = [];
+    p.on('failure', (f) => errors.push(f.error));
+    p.start();
+    await waitFor(() => errors.length === 1, 'failure');
+    assert.match(String((errors[0] as Error).message), /login and password/);
+    await clock.tickAsync(900);
+    await waitFor(() => sim.requestsFor('Login').length === 2, 'second login');
+    assert.equal(publishes(), 0);
+  });
+
+  it('should refresh on request and resolve once RefreshEvents succeeded', async () => {
+    await setup();
+    sim.raise();
+    const p = poller();
+    p.start();
+    await waitFor(() => delivered.length === 1, 'refresh');
+    await p.refresh();
+    assert.equal(sim.requestsFor('RefreshEvents').length, 2);
+    await waitFor(() => delivered.length === 2, 'refresh records');
+    assert.equal(delivered[1].recs[0].recType, 'Refresh');
+  });
+
+  it('should reset: delete the old subscription, subscribe anew and start without an ack', async () => {
+    await setup();
+    sim.raise();
+    const p = poller();
+    p.start();
+    await waitFor(() => p.cursor?.ack === 1, 'ack');
+    await p.reset();
+    assert.deepEqual(sim.requestsFor('DeleteSubscription').map((r) => (r.body as { subscriptionId: number }).subscriptionId), [1]);
+    assert.equal(p.cursor?.subscriptionId, 2);
+    await waitFor(() => delivered.length === 2, 'refresh after reset');
+    assert.deepEqual(subscribed, ['new', 'reset']);
+    assert.equal(sim.subscriptionCount, 1);
+  });
+
+  it('should send nothing after stop, and delete the subscription when asked', async () => {
+    await setup();
+    const p = poller();
+    p.start();
+    await waitFor(() => publishes() === 1, 'first poll');
+    await p.stop({ deleteSubscription: true });
+    const count = sim.requests.length;
+    await clock.tickAsync(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(sim.requests.length, count);
+    assert.equal(sim.requestsFor('DeleteSubscription').length, 1);
+    assert.equal(sim.subscriptionCount, 0);
+    assert.equal(p.state, 'stopped');
+    await assert.rejects(p.refresh(), /stopped/);
+  });
+
+  it('should share one login between pollers that start together', async () => {
+    await setup();
+    const a = poller();
+    const b = poller({ selections: [{ ...SELECTION, clientHandle: 2 }] });
+    a.start();
+    b.start();
+    await waitFor(() => publishes() >= 2, 'both polling');
+    assert.equal(sim.requestsFor('Login').length, 1);
+    assert.equal(sim.requestsFor('CreateSubscription').length, 2);
+  });
+});

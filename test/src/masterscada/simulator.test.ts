@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { MasterScadaClient } from '../../../src/masterscada/client';
+import type { ScadaId } from '../../../src/masterscada/types';
+import type { MasterScadaSimulator } from '../../../src/sim/masterscada';
+import { SELECTION, startSim } from '../../helpers/masterscada';
+
+describe('MasterSCADA 4D simulator', () => {
+  let sim: MasterScadaSimulator;
+  let client: MasterScadaClient;
+  let sessionId: ScadaId;
+  let sub: ScadaId;
+
+  async function subscribe(options: Parameters<typeof startSim>[0] = {}, selection = SELECTION): Promise<void> {
+    sim = await startSim(options);
+    client = new MasterScadaClient({ url: sim.url });
+    sessionId = (await client.login('demo', 'demo')).sessionId;
+    sub = await client.createSubscription(sessionId);
+    await client.createMonitoredEvents(sessionId, sub, [selection]);
+  }
+
+  afterEach(async () => {
+    await client?.close();
+    await sim?.close();
+  });
+
+  it('should send the packet after the ack, else the first still queued, with hasMore while more wait', async () => {
+    await subscribe({ packetSize: 1 });
+    sim.raise();
+    sim.raise();
+    sim.raise();
+    const p1 = await client.publishEvents(sessionId, sub, undefined);
+    assert.deepEqual([p1.sequenceNumber, p1.hasMore], [1, true]);
+    const again = await client.publishEvents(sessionId, sub, undefined);
+    assert.equal(again.sequenceNumber, 1, 'without an ack the first queued packet is sent again');
+    const p2 = await client.publishEvents(sessionId, sub, 1);
+    assert.deepEqual([p2.sequenceNumber, p2.hasMore], [2, true]);
+    sim.overflowQueues();
+    const p3 = await client.publishEvents(sessionId, sub, 1);
+    assert.deepEqual([p3.sequenceNumber, p3.hasMore], [3, false], 'packet 2 is gone, so the first still queued comes');
+    const empty = await client.publishEvents(sessionId, sub, 3);
+    assert.equal(empty.sequenceNumber, undefined);
+    assert.equal(empty.hasMore, false);
+  });
+
+  it('should send a deletion once an alarm is inactive and acknowledged', async () => {
+    await subscribe();
+    const alarm = sim.raise();
+    await client.publishEvents(sessionId, sub, undefined);
+    sim.clear(alarm.eventId);
+    sim.acknowledge(alarm.eventId, 'принято');
+    const packet = await client.publishEvents(sessionId, sub, 1);
+    assert.deepEqual(packet.recs.map((r) => [r.recType, r.fields[0], r.fields[4]]), [['Update', alarm.eventId, false]]);
+    assert.deepEqual(packet.deleted, [{ clientHandle: 1, eventIds: [alarm.eventId] }]);
+    assert.equal(sim.currentEvents().length, 0);
+  });
+
+  it('should send one record per transition and UpdateArchive for earlier records to a useArchive selection', async () => {
+    await subscribe({}, { ...SELECTION, useArchive: true });
+    const alarm = sim.raise();
+    sim.acknowledge(alarm.eventId);
+    const packet = await client.publishEvents(sessionId, sub, undefined);
+    assert.deepEqual(
+      packet.recs.map((r) => [r.recType, r.fields[0]]),
+      [
+        ['Update', `${alarm.eventId}.1`],
+        ['UpdateArchive', `${alarm.eventId}.1`],
+        ['Update', `${alarm.eventId}.2`],
+      ],
+    );
+    assert.deepEqual(packet.deleted, []);
+  });
+
+  it('should only send events of the selected object', async () => {
+    await subscribe({}, { ...SELECTION, itemId: 112 });
+    sim.raise({ itemId: 111 });
+    const mine = sim.raise({ itemId: 112 });
+    const packet = await client.publishEvents(sessionId, sub, undefined);
+    assert.deepEqual(packet.recs.map((r) => r.fields[0]), [mine.eventId]);
+  });
+
+  it('should generate the same Russian alarms for the same seed', async () => {
+    await subscribe({ seed: 7 });
+    const a = sim.generate(5).map((e) => e.Message);
+    const other = await startSim({ seed: 7 });
+    try {
+      assert.deepEqual(other.generate(5).map((e) => e.Message), a);
+    } finally {
+      await other.close();
+    }
+    assert.ok(a.every((m) => /[а-яё]/i.test(m)));
+  });
+
+  it('should change projectSessionId and forget sessions on a runtime restart', async () => {
+    await subscribe();
+    const before = await client.getState(sessionId);
+    sim.restart();
+    await assert.rejects(client.getState(sessionId), (e: { code?: string }) => e.code === 'SESSION');
+    const fresh = await client.login('demo', 'demo');
+    const after = await client.getState(fresh.sessionId);
+    assert.notEqual(after.projectSessionId, before.projectSessionId);
+    assert.equal(sim.subscriptionCount, 0);
+  });
+
+  it('should log every request with its method and body', async () => {
+    await subscribe();
+    assert.deepEqual(sim.requests.map((r) => r.method), ['Login', 'CreateSubscription', 'CreateMonitoredEvents']);
+    assert.deepEqual((sim.requests[2].body as { items: unknown[] }).items, [SELECTION]);
+  });
+});
