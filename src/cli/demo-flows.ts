@@ -80,8 +80,10 @@ export function buildDemoFlows(examples: readonly ExampleFile[], options: DemoFl
       if (isConfigNode(node) && JSON.stringify(existing) === JSON.stringify(rewriteNode(node, options.rewrites))) keep.add(node.id);
       else idMap.set(node.id, freshId());
     }
-    const hasTab = example.nodes.some((n) => n.type === 'tab');
-    const tabId = hasTab ? undefined : freshId();
+    // Exported flows often carry the `z` of a tab that is not in the file: such nodes go on a new tab.
+    const containers = new Set(example.nodes.filter((n) => n.type === 'tab' || n.type === 'subflow').map((n) => n.id));
+    const needsTab = example.nodes.some((n) => !isConfigNode(n) && !(n.z && containers.has(n.z)) && n.type !== 'tab' && n.type !== 'subflow');
+    const tabId = needsTab ? freshId() : undefined;
     if (tabId) {
       const tab: FlowNode = { id: tabId, type: 'tab', label: basename(example.name, '.json'), disabled: false, info: '' };
       flows.push(tab);
@@ -89,10 +91,10 @@ export function buildDemoFlows(examples: readonly ExampleFile[], options: DemoFl
     }
     for (const original of example.nodes) {
       if (keep.has(original.id)) continue;
+      const homeless = !isConfigNode(original) && original.type !== 'tab' && original.type !== 'subflow' && !(original.z && containers.has(original.z));
       let node = remapIds(original, idMap) as FlowNode;
       node = rewriteNode(node, options.rewrites);
-      if (tabId && !isConfigNode(node) && node.type !== 'tab' && node.type !== 'subflow' && !node.z) node.z = tabId;
-      if (tabId && node.z === '') node.z = tabId;
+      if (tabId && homeless) node.z = tabId;
       const creds = options.credentials[node.type];
       if (creds) credentials[node.id] = { ...creds };
       flows.push(node);
