@@ -3,7 +3,7 @@
  * the way a user installs it, and every shipped example flow pointed at the simulators.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildDemoFlows, credentialNamesFromEditorHtml, demoCredentials, readExamples } from './demo-flows';
 import { checkPortFree, CREDENTIALS_FILE, launchNodeRed, prepareUserDir, resolveRedJs } from './node-red-launcher';
@@ -30,10 +30,11 @@ Options:
   --masterscada-port <n>   MasterSCADA simulator port (default ${DEFAULT_MASTERSCADA_PORT})
   --foresight-port <n>     Foresight simulator port (default ${DEFAULT_FORESIGHT_PORT})
   --alarm-rate <n>         new MasterSCADA alarms per second
+  --user-dir <dir>         Node-RED user directory (default .demo/node-red in the package folder)
   -h, --help               show this text
 
-Node-RED's user directory is .demo/node-red in the package folder; its flows are rebuilt from
-examples/ at every start, its context (e.g. the alarm acknowledgement position) is kept.
+The flows in Node-RED's user directory are rebuilt from examples/ at every start; its context
+(e.g. the alarm acknowledgement position) is kept.
 `;
 
 /** The config node types that point at a simulator, and the origin their examples use. */
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
         'masterscada-port': { type: 'string' },
         'foresight-port': { type: 'string' },
         'alarm-rate': { type: 'string' },
+        'user-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
     credentials,
   });
 
-  const userDir = join(pkg.root, '.demo', 'node-red');
+  const userDir = resolve(values['user-dir'] ?? join(pkg.root, '.demo', 'node-red'));
   prepareUserDir({ userDir, host, modules: { [pkg.name]: pkg.root }, flows: demo.flows, credentials: demo.credentials });
   console.log(`Example flows: ${examples.length === 0 ? 'none found in examples/ (Node-RED starts with an empty flow)' : examples.map((e) => e.name).join(', ')}`);
   console.log(
