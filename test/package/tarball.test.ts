@@ -1,6 +1,6 @@
 /** What `npm pack` ships, and that the packed tarball loads in a real Node-RED 4. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractPackage, packPackage, type PackResult } from '../helpers/pack';
@@ -57,18 +57,18 @@ describe('packed tarball', function () {
 
   describe('installed into a Node-RED 4 user directory', function () {
     let userModules: string;
+    let installed: string;
     let nodeRed: NodeRedRuntime;
 
     before(async function () {
+      // As npm lays it out: the package and its runtime dependencies side by side in a node_modules.
       userModules = mkdtempSync(join(tmpdir(), 'packed-'));
-      const dir = join(userModules, pkg.name);
-      extractPackage(packed.tarball, dir);
-      // The runtime dependencies, as npm would install them beside the package.
-      const modules: Record<string, string> = { [pkg.name]: dir };
+      installed = join(userModules, 'node_modules', pkg.name);
+      extractPackage(packed.tarball, installed);
       for (const dep of Object.keys(pkg.json.dependencies ?? {})) {
-        modules[dep] = join(pkg.root, 'node_modules', dep);
+        symlinkSync(join(pkg.root, 'node_modules', dep), join(userModules, 'node_modules', dep), 'dir');
       }
-      nodeRed = await startNodeRedRuntime({ packageDir: dir, modules });
+      nodeRed = await startNodeRedRuntime({ packageDir: installed });
     });
 
     after(async function () {
@@ -88,6 +88,14 @@ describe('packed tarball', function () {
       }
       const warnings = nodeRed.lines.filter((l) => /\[(warn|error)\]/.test(l) && l.includes(pkg.name));
       assert.deepEqual(warnings, []);
+    });
+
+    it('should export the clients, engines and simulators from its main entry for use outside Node-RED', function () {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const api = require(installed) as Record<string, unknown>;
+      for (const name of ['MasterScadaClient', 'EventPoller', 'PpsomClient', 'BpmMonitor', 'startMasterScadaSimulator', 'startForesightSimulator']) {
+        assert.equal(typeof api[name], 'function', name);
+      }
     });
 
     it('should offer the example flows of the installed package', async function () {
