@@ -1,0 +1,37 @@
+import type { Node } from 'node-red';
+import type { MasterScadaClient } from '../../src/masterscada/client';
+import type { Cursor } from '../../src/masterscada/event-poller';
+import type { MasterScadaSession } from '../../src/masterscada/session';
+import type { Logger } from '../../src/shared/logger';
+import { redact } from '../../src/shared/logger';
+
+/** What a `masterscada-server` config node offers the nodes that use it. */
+export interface MasterScadaConnection {
+  url: string;
+  client: MasterScadaClient;
+  session: MasterScadaSession;
+  /**
+   * Cursors of the nodes using this server, by node id, kept in memory. Node
+   * context is wiped on every redeploy when no context store is configured
+   * (Node-RED deletes a node's context on close then), so this copy lets a
+   * redeployed node resume anyway.
+   */
+  cursors: Map<string, { cursor: Cursor; fingerprint: string }>;
+  /** Password and session ids, to mask in any text that leaves the package. */
+  secrets(): string[];
+}
+
+export interface MasterScadaServerNode extends Node {
+  /** Undefined when the settings are unusable; `configError` then says why. */
+  readonly masterscada: MasterScadaConnection | undefined;
+  readonly configError: Error | undefined;
+}
+
+/** A Logger that writes through a node's own log methods with every secret masked. */
+export function masterScadaLogger(node: Node, secrets: () => ReadonlyArray<string | undefined>): Logger {
+  return {
+    debug: (m) => node.debug(redact(m, secrets())),
+    info: (m) => node.log(redact(m, secrets())),
+    warn: (m) => node.warn(redact(m, secrets())),
+  };
+}

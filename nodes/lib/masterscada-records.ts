@@ -1,0 +1,133 @@
+import { ConfigError } from '../../src/shared/errors';
+import type { EventPacket, EventSelection } from '../../src/masterscada/types';
+import { EVENT_ID_FIELD_ID, standardField, timeToIso } from '../../src/masterscada/vendor';
+
+/** One selection as the editor stores it (`scada-events` → `selections`). */
+export interface SelectionDef {
+  clientHandle: number | string;
+  taskId: number | string;
+  itemId: number | string;
+  archiveId: number | string;
+  path: string;
+  useArchive: boolean;
+  topic?: string;
+  fields: FieldDef[];
+}
+
+export interface FieldDef {
+  id: number | string;
+  name: string;
+  /** Convert this field to an ISO time; standard time fields are converted anyway. */
+  time?: boolean;
+}
+
+export interface ResolvedSelection {
+  selection: EventSelection;
+  topic: string;
+  names: string[];
+  isTime: boolean[];
+}
+
+/** The selection a new node starts with: every object, the usual alarm fields. */
+export const DEFAULT_FIELDS: FieldDef[] = [1, 2, 3, 4, 5, 6, 7, 12].map((id) => ({ id, name: standardField(id)!.name }));
+
+/** Key under which the raw values of time fields sit in `msg.payload`. */
+export const RAW_KEY = 'raw';
+
+/** Check the editor's selections and turn them into CreateMonitoredEvents items plus what msgs need. */
+export function resolveSelections(defs: unknown): ResolvedSelection[] {
+  if (!Array.isArray(defs) || defs.length === 0) throw new ConfigError('add at least one selection');
+  const handles = new Set<number>();
+  return defs.map((raw: SelectionDef, index): ResolvedSelection => {
+    const where = `selection ${index + 1}`;
+    const clientHandle = integer(raw?.clientHandle, `${where}: client handle`);
+    if (handles.has(clientHandle)) throw new ConfigError(`${where}: client handle ${clientHandle} is used twice`);
+    handles.add(clientHandle);
+    const taskId = integer(raw.taskId ?? 0, `${where}: task id`);
+    const itemId = integer(raw.itemId ?? 0, `${where}: item id`);
+    const archiveId = integer(raw.archiveId ?? 0, `${where}: archive id`);
+    if (!Array.isArray(raw.fields) || raw.fields.length === 0) throw new ConfigError(`${where}: add the fields to receive`);
+    const names: string[] = [];
+    const isTime: boolean[] = [];
+    const ids: number[] = [];
+    for (const f of raw.fields) {
+      const id = integer(f?.id, `${where}: field id`);
+      const name = typeof f.name === 'string' && f.name.trim() !== '' ? f.name.trim() : standardField(id)?.name;
+      if (!name) throw new ConfigError(`${where}: field ${id} needs a name`);
+      if (name === RAW_KEY) throw new ConfigError(`${where}: "${RAW_KEY}" is reserved for raw time values; rename field ${id}`);
+      if (names.includes(name)) throw new ConfigError(`${where}: the name "${name}" is used twice`);
+      ids.push(id);
+      names.push(name);
+      isTime.push(f.time === true || standardField(id)?.kind === 'time');
+    }
+    // Every selection must contain eventId (S3).
+    if (!ids.includes(EVENT_ID_FIELD_ID)) throw new ConfigError(`${where}: the fields must include eventId (id ${EVENT_ID_FIELD_ID})`);
+    const path = typeof raw.path === 'string' ? raw.path.trim() : '';
+    const topic = typeof raw.topic === 'string' && raw.topic.trim() !== '' ? raw.topic.trim() : `${taskId}/${itemId}${path ? `/${path}` : ''}`;
+    return {
+      selection: { clientHandle, archiveId, taskId, itemId, path, useArchive: raw.useArchive === true, fields: ids.map((id) => ({ id })) },
+      topic,
+      names,
+      isTime,
+    };
+  });
+}
+
+/** A stable text for "are these the selections the stored subscription was made with?". */
+export function selectionsFingerprint(url: string, resolved: ResolvedSelection[]): string {
+  return JSON.stringify([url, resolved.map((r) => r.selection)]);
+}
+
+export interface EventMessage {
+  topic: string;
+  payload: Record<string, unknown>;
+  recType: string;
+  eventId: string | undefined;
+  clientHandle: number;
+  sequenceNumber: number | undefined;
+  serverTime: string | undefined;
+  [key: string]: unknown;
+}
+
+/**
+ * One msg per record and one per deleted eventId, in packet order. Values are
+ * mapped onto the configured names by position (S4: "in the order given when
+ * subscribing"); time fields become ISO strings with the raw value kept in
+ * `payload.raw`.
+ */
+export function packetToMessages(packet: EventPacket, selections: ReadonlyMap<number, ResolvedSelection>): EventMessage[] {
+  const serverTime = timeToIso(packet.serverTime);
+  const common = { sequenceNumber: packet.sequenceNumber, serverTime };
+  const out: EventMessage[] = [];
+  for (const rec of packet.recs) {
+    const sel = selections.get(rec.clientHandle);
+    const payload: Record<string, unknown> = {};
+    const raw: Record<string, unknown> = {};
+    let eventId: string | undefined;
+    rec.fields.forEach((value, i) => {
+      const name = sel?.names[i] ?? `field${i + 1}`;
+      if (sel?.selection.fields[i]?.id === EVENT_ID_FIELD_ID && value !== null && value !== undefined) eventId = String(value);
+      if (sel?.isTime[i] && value !== null && value !== undefined) {
+        raw[name] = value;
+        payload[name] = timeToIso(value) ?? value;
+      } else {
+        payload[name] = value;
+      }
+    });
+    if (Object.keys(raw).length > 0) payload[RAW_KEY] = raw;
+    out.push({ topic: sel?.topic ?? String(rec.clientHandle), payload, recType: rec.recType, eventId, clientHandle: rec.clientHandle, ...common });
+  }
+  for (const group of packet.deleted) {
+    const topic = selections.get(group.clientHandle)?.topic ?? String(group.clientHandle);
+    for (const eventId of group.eventIds) {
+      out.push({ topic, payload: { eventId }, recType: 'Deleted', eventId, clientHandle: group.clientHandle, ...common });
+    }
+  }
+  return out;
+}
+
+function integer(value: unknown, what: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new ConfigError(`${what} must be a whole number`);
+  return n;
+}

@@ -1,0 +1,72 @@
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { MasterScadaClient } from '../src/masterscada/client';
+import { MasterScadaSession } from '../src/masterscada/session';
+import type { MethodNames } from '../src/masterscada/vendor';
+import type { MasterScadaConnection } from './lib/masterscada-connection';
+import { tlsOptionsFrom } from './lib/tls';
+
+interface MasterScadaServerDef extends NodeDef {
+  url: string;
+  timeout: string | number;
+  usetls: boolean;
+  tls: string;
+}
+
+interface MasterScadaServerCredentials {
+  username?: string;
+  password?: string;
+  sessionId?: string;
+}
+
+type ServerNode = Node<MasterScadaServerCredentials> & { masterscada?: MasterScadaConnection; configError?: Error };
+
+export = function (RED: NodeAPI): void {
+  function MasterScadaServer(this: Node<MasterScadaServerCredentials>, config: MasterScadaServerDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this as ServerNode;
+    const creds = node.credentials ?? {};
+    try {
+      const timeoutS = Number(config.timeout);
+      const url = (config.url ?? '').trim();
+      const client = new MasterScadaClient({
+        url,
+        timeoutMs: Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS * 1000 : undefined,
+        tls: config.usetls ? tlsOptionsFrom(RED, config.tls) : undefined,
+        // Method names the vendor pages leave open can be corrected in settings.js (docs/masterscada.md).
+        methods: (RED.settings as unknown as { masterscadaServerMethods?: Partial<MethodNames> }).masterscadaServerMethods,
+      });
+      const fixedSessionId = creds.sessionId?.trim() || undefined;
+      const session = new MasterScadaSession(client, { login: creds.username ?? '', password: creds.password ?? '', fixedSessionId });
+      node.masterscada = {
+        url,
+        client,
+        session,
+        cursors: new Map(),
+        secrets: () => [creds.password, fixedSessionId, session.id === undefined ? undefined : String(session.id)].filter((s): s is string => Boolean(s)),
+      };
+    } catch (err) {
+      node.configError = err instanceof Error ? err : new Error(String(err));
+      node.error(RED._('masterscada-server.errors.config', { message: node.configError.message }));
+    }
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      const connection = node.masterscada;
+      if (!connection) return done();
+      // Log out only when the server node is deleted: after a restart or redeploy the nodes resume
+      // their subscriptions, which live inside this session (the server ends it after its idle time).
+      void connection.session
+        .close({ logout: removed })
+        .then(() => connection.client.close())
+        .catch(() => undefined)
+        .then(() => done());
+    });
+  }
+
+  RED.nodes.registerType<Node<MasterScadaServerCredentials>, MasterScadaServerDef, unknown, MasterScadaServerCredentials>('masterscada-server', MasterScadaServer, {
+    credentials: {
+      username: { type: 'text' },
+      password: { type: 'password' },
+      sessionId: { type: 'password' },
+    },
+  });
+};
