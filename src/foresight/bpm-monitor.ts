@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { Backoff } from '../shared/backoff';
 import { sleep, systemClock } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
-import { AbortedError, IntegrationError, TransportError, describeError } from '../shared/errors';
+import { AbortedError, ConfigError, IntegrationError, TransportError, describeError } from '../shared/errors';
 import type { TlsOptions } from '../shared/http';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
@@ -135,7 +135,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
 
   constructor(options: BpmMonitorOptions) {
     super();
-    if (!options.processKey && !options.processMoniker) throw new SessionUnrenewableError('set the process object key or an opened process moniker');
+    if (!options.processKey && !options.processMoniker) throw new ConfigError('set the process object key or an opened process moniker');
     this.options = options;
     this.clock = options.clock ?? systemClock;
     this.backoff = options.backoff ?? new Backoff();
@@ -176,17 +176,26 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
   /** Close the socket, stop every timer and request, release the session lease and close the process we opened. */
   async stop(): Promise<void> {
     this.generation += 1;
+    const gen = this.generation;
     this.controller?.abort();
     this.controller = undefined;
     const running = this.running;
     this.running = undefined;
     this.closeSocket();
-    await running?.catch(() => undefined);
     this.releaseLease();
     const proc = this.process;
     this.process = undefined;
-    if (proc && !this.options.processMoniker) await this.options.client.closeBpmProcess(proc, { timeoutMs: 2000 });
-    this.setState({ state: 'stopped' });
+    await running?.catch(() => undefined);
+    // A process opened by an answer that arrived just before the abort is closed too.
+    const late = gen === this.generation ? this.process : undefined;
+    if (late) {
+      this.process = undefined;
+      this.releaseLease();
+    }
+    if (!this.options.processMoniker) {
+      for (const p of [proc, late]) if (p) await this.options.client.closeBpmProcess(p, { timeoutMs: 2000 });
+    }
+    if (gen === this.generation) this.setState({ state: 'stopped' });
   }
 
   private launch(): void {

@@ -1,0 +1,162 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { BpmMonitor } from '../src/foresight/bpm-monitor';
+import type { MonitorFrame, MonitorStatus, MonitorTarget } from '../src/foresight/bpm-monitor';
+import { ConfigError, IntegrationError } from '../src/shared/errors';
+import { redact } from '../src/shared/logger';
+import { errorStatusText, msgError } from './lib/errors';
+import type { ForesightServerNode } from './lib/foresight-connection';
+import { nodeLogger } from './lib/foresight-connection';
+import { ListenerBag } from './lib/listener-bag';
+import { inSeconds, status } from './lib/status';
+
+interface BpmMonitorDef extends NodeDef {
+  server: string;
+  processKey: string;
+  instanceKey: string;
+  instanceGuid: string;
+  topic: string;
+}
+
+interface BpmMonitorCredentials {
+  processMoniker?: string;
+}
+
+type Command = 'close' | 'connect';
+
+export = function (RED: NodeAPI): void {
+  function BpmMonitorNode(this: Node<BpmMonitorCredentials>, config: BpmMonitorDef): void {
+    RED.nodes.createNode(this, config);
+    const server = RED.nodes.getNode(config.server) as ForesightServerNode | null;
+    const connection = server?.foresight;
+    const processMoniker = this.credentials?.processMoniker?.trim() || undefined;
+    const secrets = (): string[] => [processMoniker, ...(connection?.secrets() ?? [])].filter((s): s is string => Boolean(s));
+    const clean = (text: string): string => redact(text, secrets());
+    let target: MonitorTarget | undefined;
+    let lastReported = '';
+
+    const report = (err: unknown): void => {
+      const e = err instanceof IntegrationError ? err : new IntegrationError('SERVER', err instanceof Error ? err.message : String(err));
+      const text = clean(errorStatusText(e));
+      if (text === lastReported) return;
+      lastReported = text;
+      const safe = new IntegrationError(e.code, clean(e.message), { retriable: e.retriable });
+      this.error(safe, { topic: topicFor(target?.key), error: { ...msgError(e), message: safe.message }, ...(target ? { instance: instanceOf(target), url: target.url } : {}) });
+    };
+
+    let monitor: BpmMonitor | undefined;
+    let setupError: unknown;
+    if (!connection) {
+      setupError = new ConfigError(server?.configError?.message ?? RED._('bpm-monitor.errors.no-server'));
+    } else {
+      try {
+        monitor = new BpmMonitor({
+          client: connection.client,
+          session: connection.session,
+          processKey: config.processKey?.trim() || undefined,
+          processMoniker,
+          instanceKey: config.instanceKey?.trim() || undefined,
+          instanceGuid: config.instanceGuid?.trim() || undefined,
+          wsPathPrefix: connection.wsPathPrefix,
+          tls: connection.tls,
+          logger: nodeLogger(this, secrets),
+        });
+      } catch (err) {
+        setupError = err;
+      }
+    }
+    if (!monitor) {
+      // Reported after construction so that Catch nodes of the flow exist; every input repeats it.
+      this.status(status('error', RED._('bpm-monitor.status.config')));
+      const timer = setImmediate(() => report(setupError));
+      this.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(setupError instanceof Error ? setupError : new Error(String(setupError))));
+      this.on('close', (_removed: boolean, done: () => void) => {
+        clearImmediate(timer);
+        done();
+      });
+      return;
+    }
+    const active = monitor;
+
+    const bag = new ListenerBag((err) => report(err));
+    bag.on(active, 'state', (s: MonitorStatus) => {
+      if (s.state === 'connected') lastReported = '';
+      this.status(statusFor(s));
+    });
+    bag.on(active, 'resolved', (t: MonitorTarget) => {
+      target = t;
+    });
+    bag.on(active, 'frame', (f: MonitorFrame) => {
+      this.send({ topic: topicFor(f.instance.key), payload: f.payload, instance: f.instance, url: f.url });
+    });
+    bag.on(active, 'failure', (f: { error: Error }) => report(f.error));
+    active.start();
+
+    this.on('input', (msg: NodeMessageInFlow & { action?: unknown }, _send: unknown, done: (err?: Error) => void) => {
+      const command = commandOf(msg);
+      if (command === 'close') {
+        void active.stop().then(() => {
+          this.status(status('stopped', RED._('bpm-monitor.status.closed')));
+          done();
+        });
+        return;
+      }
+      if (command === 'connect') {
+        lastReported = '';
+        active.start();
+        return done();
+      }
+      const p = msg.payload as { key?: unknown; guid?: unknown } | null;
+      if (p && typeof p === 'object' && (p.key !== undefined || p.guid !== undefined)) {
+        lastReported = '';
+        active.switchInstance({ key: p.key === undefined || p.key === null ? undefined : String(p.key), guid: typeof p.guid === 'string' ? p.guid : undefined });
+        return done();
+      }
+      done(new ConfigError(RED._('bpm-monitor.errors.bad-input')));
+    });
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      bag.removeAll();
+      void active.stop().then(() => {
+        this.status({});
+        done();
+      });
+    });
+
+    function topicFor(key: string | undefined): string {
+      return config.topic?.trim() || `bpm/${key ?? config.instanceKey ?? ''}`;
+    }
+
+    function statusFor(s: MonitorStatus): ReturnType<typeof status> {
+      switch (s.state) {
+        case 'resolving':
+          return status('connecting', RED._('bpm-monitor.status.resolving'));
+        case 'connecting':
+          return status('connecting', RED._('bpm-monitor.status.connecting'));
+        case 'connected':
+          return status('connected', RED._('bpm-monitor.status.connected', { key: target?.key ?? '' }));
+        case 'reconnecting':
+          return status('reconnecting', RED._('bpm-monitor.status.reconnecting', { in: inSeconds(s.delayMs ?? 0) }));
+        case 'failed':
+          return status('error', clean(s.error ? errorStatusText(s.error) : 'error'));
+        case 'stopped':
+          return status('stopped', RED._('bpm-monitor.status.closed'));
+        default:
+          return status('idle', '');
+      }
+    }
+  }
+
+  RED.nodes.registerType<Node<BpmMonitorCredentials>, BpmMonitorDef, unknown, BpmMonitorCredentials>('bpm-monitor', BpmMonitorNode, {
+    credentials: { processMoniker: { type: 'password' } },
+  });
+};
+
+function commandOf(msg: { action?: unknown; payload?: unknown }): Command | undefined {
+  const raw = typeof msg.action === 'string' ? msg.action : typeof msg.payload === 'string' ? msg.payload : undefined;
+  const command = raw?.trim().toLowerCase();
+  return command === 'close' || command === 'connect' ? command : undefined;
+}
+
+function instanceOf(t: MonitorTarget): { key: string; guid: string } {
+  return { key: t.key, guid: t.guid };
+}

@@ -1,0 +1,80 @@
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { PpsomClient } from '../src/foresight/client';
+import { ForesightSession } from '../src/foresight/session';
+import { normalisePathPrefix } from '../src/foresight/vendor';
+import type { ForesightConnection } from './lib/foresight-connection';
+import { nodeLogger } from './lib/foresight-connection';
+import { tlsOptionsFrom } from './lib/tls';
+
+interface ForesightServerDef extends NodeDef {
+  endpoint: string;
+  repository: string;
+  transport: 'json' | 'soap';
+  wsPathPrefix: string;
+  timeout: string | number;
+  usetls: boolean;
+  tls: string;
+}
+
+interface ForesightServerCredentials {
+  username?: string;
+  password?: string;
+  moniker?: string;
+}
+
+type ServerNode = Node<ForesightServerCredentials> & { foresight?: ForesightConnection; configError?: Error };
+
+export = function (RED: NodeAPI): void {
+  function ForesightServer(this: Node<ForesightServerCredentials>, config: ForesightServerDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this as ServerNode;
+    const creds = node.credentials ?? {};
+    const secrets = (): string[] => [creds.password, creds.moniker, ...(node.foresight?.session.secrets() ?? [])].filter((s): s is string => Boolean(s));
+    try {
+      const timeoutS = Number(config.timeout);
+      const tls = config.usetls ? tlsOptionsFrom(RED, config.tls) : undefined;
+      const client = new PpsomClient({
+        endpoint: (config.endpoint ?? '').trim(),
+        transport: config.transport === 'soap' ? 'soap' : 'json',
+        timeoutMs: Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS * 1000 : undefined,
+        tls,
+      });
+      const session = new ForesightSession({
+        client,
+        repositoryId: (config.repository ?? '').trim() || undefined,
+        user: creds.username ?? '',
+        password: creds.password ?? '',
+        connectionMoniker: creds.moniker?.trim() || undefined,
+        logger: nodeLogger(node, secrets),
+      });
+      node.foresight = {
+        client,
+        session,
+        wsPathPrefix: normalisePathPrefix(config.wsPathPrefix ?? ''),
+        tls,
+        secrets,
+      };
+    } catch (err) {
+      node.configError = err instanceof Error ? err : new Error(String(err));
+      node.error(RED._('foresight-server.errors.config', { message: node.configError.message }));
+    }
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      const connection = node.foresight;
+      if (!connection) return done();
+      void connection.session
+        .close()
+        .then(() => connection.client.close())
+        .catch(() => undefined)
+        .then(() => done());
+    });
+  }
+
+  RED.nodes.registerType<Node<ForesightServerCredentials>, ForesightServerDef, unknown, ForesightServerCredentials>('foresight-server', ForesightServer, {
+    credentials: {
+      username: { type: 'text' },
+      password: { type: 'password' },
+      moniker: { type: 'password' },
+    },
+  });
+};
