@@ -10,11 +10,11 @@ import { ForesightSession } from '../src/foresight/session';
 import { monitoringSocketAddress } from '../src/foresight/vendor';
 import { HttpTransport, type HttpResponse } from '../src/shared/http';
 import { SEED, startForesightSimulator, type ForesightSimulator } from '../src/sim/foresight';
-import { median, timed, waitUntil, type Row } from './measure';
+import { pairedMedians, timed, waitUntil, type Row } from './measure';
 
 const DECODES = 3000;
 const FRAMES = 3000;
-const RUNS = 3;
+const RUNS = 5;
 const OP = 'GetBpmMonitoringWorkspace';
 
 /** The same GetBpmMonitoringWorkspace answer as the simulator sends it over JSON and over SOAP. */
@@ -103,13 +103,11 @@ export async function benchForesight(): Promise<Row[]> {
     const responses = await answers(sim);
     await decodeCost('json', responses.json);
     await decodeCost('soap', responses.soap);
-    const jsonUs = await median(RUNS, () => decodeCost('json', responses.json));
-    const soapUs = await median(RUNS, () => decodeCost('soap', responses.soap));
+    const [soapUs, jsonUs] = await pairedMedians(RUNS, () => decodeCost('soap', responses.soap), () => decodeCost('json', responses.json));
 
     await bareFrames(sim);
     await monitorFrames(sim);
-    const bareMs = await median(RUNS, () => bareFrames(sim));
-    const monitorMs = await median(RUNS, () => monitorFrames(sim));
+    const [monitorMs, bareMs] = await pairedMedians(RUNS, () => monitorFrames(sim), () => bareFrames(sim));
     return [
       {
         area: 'Foresight',

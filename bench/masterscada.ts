@@ -9,11 +9,11 @@ import type { EventPacket, EventSelection, ScadaId } from '../src/masterscada/ty
 import { DEFAULT_METHOD_NAMES, METHOD_PATH_PREFIX } from '../src/masterscada/vendor';
 import { HttpTransport } from '../src/shared/http';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../src/sim/masterscada';
-import { heapHeldBy, median, timed, waitUntil, type Row } from './measure';
+import { heapHeldBy, pairedMedians, timed, waitUntil, type Row } from './measure';
 
 const EVENTS = 20_000;
 const HELD_EVENTS = 10_000;
-const RUNS = 3;
+const RUNS = 5;
 
 const SELECTION: EventSelection = {
   clientHandle: 1,
@@ -121,8 +121,7 @@ export async function benchMasterScada(): Promise<Row[]> {
     // Warm up both paths (JIT, connections) before measuring.
     await bareDrain(sim, 2000);
     await pollerDrain(sim, 2000);
-    const bareMs = await median(RUNS, () => bareDrain(sim, EVENTS));
-    const pollerMs = await median(RUNS, () => pollerDrain(sim, EVENTS));
+    const [pollerMs, bareMs] = await pairedMedians(RUNS, () => pollerDrain(sim, EVENTS), () => bareDrain(sim, EVENTS));
     const bareAnswers: unknown[] = [];
     await bareDrain(sim, HELD_EVENTS, bareAnswers);
     const heldBare = heapHeldBy(bareAnswers);

@@ -14,11 +14,19 @@ export interface Row {
   better: 'higher' | 'lower';
 }
 
-export async function median(runs: number, measure: () => Promise<number>): Promise<number> {
-  const values: number[] = [];
-  for (let i = 0; i < runs; i++) values.push(await measure());
-  values.sort((a, b) => a - b);
-  return values[Math.floor(values.length / 2)]!;
+/**
+ * Runs the measurement and its baseline alternately `runs` times and returns the median of each, so
+ * a burst of load from elsewhere on the machine hits both sides alike.
+ */
+export async function pairedMedians(runs: number, measure: () => Promise<number>, baseline: () => Promise<number>): Promise<[number, number]> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    b.push(await baseline());
+    a.push(await measure());
+  }
+  const mid = (values: number[]): number => values.sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+  return [mid(a), mid(b)];
 }
 
 export async function timed(work: () => Promise<void>): Promise<number> {

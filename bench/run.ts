@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log(formatTable(rows));
-  console.log(`\nNode ${process.version}, ${((Date.now() - started) / 1000).toFixed(1)} s in all; loopback only, medians of 3 runs after a warm-up.`);
+  console.log(`\nNode ${process.version}, ${((Date.now() - started) / 1000).toFixed(1)} s in all; loopback only, medians of 5 alternating runs after a warm-up.`);
 }
 
 main().catch((err: unknown) => {
