@@ -35,20 +35,41 @@ export = function (RED: NodeAPI): void {
     const server = RED.nodes.getNode(config.server) as MasterScadaServerNode | null;
     const connection = server?.masterscada;
     const store = typeof config.store === 'string' && config.store.trim() !== '' ? config.store.trim() : undefined;
+    const secretsNow = (): string[] => connection?.secrets() ?? [];
+    /** Report to Catch nodes: msg.error.code from the error, the full detail in msg._error (Node-RED moves msg.error there). */
+    const report = (err: unknown): void => {
+      const text = redact(describeError(err), secretsNow());
+      const detail = { ...msgError(err), message: text };
+      const logMessage = { code: detail.code, message: text, toString: () => text };
+      node.error(logMessage, { topic: 'error', payload: text, error: detail } as NodeMessage);
+    };
     const fail = (err: unknown): void => {
-      const text = redact(errorStatusText(err), connection?.secrets() ?? []);
-      node.status(status('error', text));
-      node.error(redact(describeError(err), connection?.secrets() ?? []), { topic: '', payload: undefined, error: { ...msgError(err), message: text } } as NodeMessage);
+      node.status(status('error', redact(errorStatusText(err), secretsNow())));
+      report(err);
+    };
+    /** Settings errors are found while the flow is still being built, before any Catch node exists: report them once it runs. */
+    const failOnceStarted = (err: unknown): void => {
+      node.status(status('error', redact(errorStatusText(err), secretsNow())));
+      const onStarted = (): void => {
+        node.status(status('error', redact(errorStatusText(err), secretsNow())));
+        report(err);
+      };
+      RED.events.once('flows:started', onStarted);
+      node.on('close', (_removed: boolean, done: () => void) => {
+        RED.events.removeListener('flows:started', onStarted);
+        node.status({});
+        done();
+      });
     };
     if (!connection) {
-      fail(server?.configError ?? new ConfigError(RED._('scada-events.errors.noServer')));
+      failOnceStarted(server?.configError ?? new ConfigError(RED._('scada-events.errors.noServer')));
       return;
     }
     let resolved: ResolvedSelection[];
     try {
       resolved = resolveSelections(config.selections);
     } catch (err) {
-      fail(err);
+      failOnceStarted(err);
       return;
     }
     const byHandle = new Map(resolved.map((r) => [r.selection.clientHandle, r]));
@@ -64,7 +85,6 @@ export = function (RED: NodeAPI): void {
       shown = kind;
       node.status(status(kind, redact(text, secrets())));
     };
-    const message = (err: unknown): NodeMessage => ({ topic: '', payload: undefined, error: { ...msgError(err), message: redact(describeError(err), secrets()) } }) as NodeMessage;
 
     warnIfMemoryOnly(RED, node, store);
     show('connecting', RED._('scada-events.status.connecting'));
@@ -117,7 +137,7 @@ export = function (RED: NodeAPI): void {
       listeners.on(poller, 'failure', (info: { error: unknown; retryInMs: number; repeated: boolean }) => {
         const code = (info.error as { code?: string }).code ?? 'ERROR';
         show('reconnecting', RED._('scada-events.status.retry', { code, when: inSeconds(info.retryInMs) }));
-        if (!info.repeated) node.error(redact(describeError(info.error), secrets()), message(info.error));
+        if (!info.repeated) report(info.error);
       });
       poller.start();
     };
@@ -143,8 +163,8 @@ export = function (RED: NodeAPI): void {
       run.then(
         () => done(),
         (err: unknown) => {
-          (msg as NodeMessage & { error?: unknown }).error = msgError(err);
-          done(err instanceof Error ? err : new Error(String(err)));
+          (msg as NodeMessage & { error?: unknown }).error = { ...msgError(err), message: redact(describeError(err), secrets()) };
+          done(Object.assign(new Error(redact(describeError(err), secrets())), { code: msgError(err).code }));
         },
       );
     });

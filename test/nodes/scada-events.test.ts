@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import helper from 'node-red-node-test-helper';
+import type { MasterScadaSimulator } from '../../src/sim/masterscada';
+import { startSim, waitFor } from '../helpers/masterscada';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import masterScadaServer = require('../../nodes/masterscada-server');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import scadaEvents = require('../../nodes/scada-events');
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const statusNode = require('@node-red/nodes/core/common/25-status.js');
+
+helper.init(require.resolve('node-red'));
+
+interface Msg {
+  topic?: string;
+  payload?: Record<string, unknown> & { raw?: Record<string, unknown> };
+  recType?: string;
+  eventId?: string;
+  clientHandle?: number;
+  sequenceNumber?: number;
+  serverTime?: string;
+  control?: string;
+  error?: { message: string; code?: string; source?: { id: string } };
+  _error?: { code: string; message: string; retriable: boolean; serverCode?: string };
+}
+
+const PASSWORD = 'Pa55-w0rd-secret';
+
+describe('scada-events node', () => {
+  let sim: MasterScadaSimulator;
+  let received: Msg[];
+  let caught: Msg[];
+  let statuses: Array<{ fill?: string; text?: string }>;
+
+  function flow(events: Record<string, unknown> = {}, server: Record<string, unknown> = {}): Array<Record<string, unknown>> {
+    return [
+      { id: 'f1', type: 'tab', label: 'test' },
+      { id: 'srv', type: 'masterscada-server', url: sim.url, timeout: 2, ...server },
+      {
+        id: 'ev',
+        type: 'scada-events',
+        z: 'f1',
+        name: 'alarms',
+        server: 'srv',
+        pollInterval: 0.05,
+        store: '',
+        selections: [
+          {
+            clientHandle: 1,
+            taskId: 0,
+            itemId: 0,
+            archiveId: 0,
+            path: '',
+            useArchive: false,
+            topic: '',
+            fields: [
+              { id: 1, name: 'eventId' },
+              { id: 2, name: 'Time' },
+              { id: 3, name: 'Message' },
+              { id: 4, name: 'Severity' },
+              { id: 5, name: 'Active' },
+            ],
+          },
+        ],
+        wires: [['out']],
+        ...events,
+      },
+      { id: 'out', type: 'helper', z: 'f1' },
+      { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['hc']] },
+      { id: 'hc', type: 'helper', z: 'f1' },
+      { id: 'st1', type: 'status', z: 'f1', scope: ['ev'], wires: [['hs']] },
+      { id: 'hs', type: 'helper', z: 'f1' },
+    ];
+  }
+
+  const attached = new WeakSet<object>();
+  /** Listen on the sink nodes; after a "modified nodes" deploy only the restarted ones are new. */
+  function attach(): void {
+    const listen = (id: string, fn: (msg: object) => void): void => {
+      const n = helper.getNode(id);
+      if (!n || attached.has(n)) return;
+      attached.add(n);
+      n.on('input', fn);
+    };
+    listen('out', (msg) => received.push(msg as Msg));
+    listen('hc', (msg) => caught.push(msg as Msg));
+    listen('hs', (msg) => statuses.push((msg as { status?: { fill?: string; text?: string } }).status ?? {}));
+  }
+
+  async function load(events: Record<string, unknown> = {}, server: Record<string, unknown> = {}, password = PASSWORD): Promise<void> {
+    await helper.load([masterScadaServer, scadaEvents, catchNode, statusNode], flow(events, server) as never, {
+      srv: { username: 'demo', password },
+    });
+    attach();
+  }
+
+  const records = (): Msg[] => received.filter((m) => !m.control);
+  const lastStatus = (): string => statuses.at(-1)?.text ?? '';
+
+  beforeEach(async () => {
+    sim = await startSim({ accounts: { demo: PASSWORD } });
+    received = [];
+    caught = [];
+    statuses = [];
+    await new Promise<void>((resolve) => helper.startServer(() => resolve()));
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+    await sim.close();
+  });
+
+  it('should send one msg per record and one per deleted eventId, with the documented properties', async () => {
+    const first = sim.raise({ message: 'Авария насоса', severity: 900 });
+    await load();
+    await waitFor(() => records().length === 1, 'the refresh msg');
+    const refresh = records()[0];
+    assert.equal(refresh.recType, 'Refresh');
+    assert.equal(refresh.eventId, first.eventId);
+    assert.equal(refresh.topic, '0/0');
+    assert.equal(refresh.clientHandle, 1);
+    assert.equal(refresh.sequenceNumber, 1);
+    assert.match(refresh.serverTime ?? '', /^\d{4}-\d\d-\d\dT.*Z$/);
+    assert.deepEqual(Object.keys(refresh.payload!).sort(), ['Active', 'Message', 'Severity', 'Time', 'eventId', 'raw']);
+    assert.equal(refresh.payload!.Message, 'Авария насоса');
+    assert.equal(refresh.payload!.Severity, 900);
+    assert.equal(refresh.payload!.Time, new Date(first.Time).toISOString());
+    assert.deepEqual(refresh.payload!.raw, { Time: String(first.Time) });
+
+    const second = sim.raise({ message: 'Превышение уставки' });
+    sim.clear(first.eventId);
+    sim.acknowledge(first.eventId);
+    await waitFor(() => records().length === 4, 'two updates and a deletion');
+    const [, update, cleared, deleted] = records();
+    assert.deepEqual([update.recType, update.eventId, update.payload!.Active], ['Update', second.eventId, true]);
+    assert.deepEqual([cleared.recType, cleared.eventId, cleared.payload!.Active], ['Update', first.eventId, false]);
+    assert.deepEqual([deleted.recType, deleted.eventId, deleted.payload, deleted.clientHandle, deleted.topic], ['Deleted', first.eventId, { eventId: first.eventId }, 1, '0/0']);
+    assert.equal(typeof deleted.sequenceNumber, 'number');
+    assert.equal(lastStatus(), 'scada-events.status.events');
+    assert.deepEqual(caught, []);
+  });
+
+  it('should resume the same subscription from the stored ack after a "modified nodes" redeploy, with no loss and no duplicate', async () => {
+    sim.raise();
+    await load();
+    await waitFor(() => records().length === 1, 'first msg');
+    await waitFor(() => sim.requestsFor('PublishEvents').some((r) => (r.body as { ackSequenceNumber?: number }).ackSequenceNumber === 1), 'ack 1 sent');
+    const changed = flow({ name: 'alarms (renamed)' });
+    await helper.setFlows(changed as never, 'nodes');
+    attach();
+    const during = [sim.raise(), sim.raise()];
+    await waitFor(() => records().length === 3, 'the two new alarms');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(records().slice(1).map((m) => [m.recType, m.eventId]), during.map((e) => ['Update', e.eventId]));
+    assert.equal(sim.requestsFor('CreateSubscription').length, 1, 'no new subscription');
+    assert.equal(sim.requestsFor('Login').length, 1, 'no new login');
+    assert.equal(received.filter((m) => m.control).length, 0, 'no resubscribe notice');
+    const acks = sim.requestsFor('PublishEvents').map((r) => (r.body as { ackSequenceNumber?: number }).ackSequenceNumber);
+    assert.equal(acks.filter((a) => a === undefined).length, 1, 'only the very first poll went without an ack');
+    const ids = records().map((m) => m.eventId);
+    assert.equal(new Set(ids).size, ids.length, 'no duplicates');
+  });
+
+  it('should subscribe again, refresh, and say so in a msg and the status when the server lost the subscription', async () => {
+    const alarm = sim.raise();
+    await load({ pollInterval: 0.2 });
+    await waitFor(() => records().length === 1, 'first msg');
+    sim.loseSubscriptions();
+    await waitFor(() => received.some((m) => m.control === 'resubscribed'), 'resubscribe notice');
+    const notice = received.find((m) => m.control === 'resubscribed')!;
+    assert.equal(notice.payload!.reason, 'subscription-lost');
+    assert.equal(notice.topic, 'resubscribed');
+    assert.ok(statuses.some((s) => s.text === 'scada-events.status.resubscribed' && s.fill === 'yellow'));
+    await waitFor(() => records().length === 2, 'refreshed alarm');
+    assert.deepEqual([records()[1].recType, records()[1].eventId], ['Refresh', alarm.eventId]);
+  });
+
+  it('should refresh on msg.action "refresh" and reset on payload "reset"', async () => {
+    sim.raise();
+    await load();
+    await waitFor(() => records().length === 1, 'first msg');
+    helper.getNode('ev').receive({ action: 'refresh' });
+    await waitFor(() => records().length === 2, 'refresh msg');
+    assert.equal(records()[1].recType, 'Refresh');
+    helper.getNode('ev').receive({ payload: 'reset' });
+    await waitFor(() => records().length === 3, 'msg after reset');
+    assert.equal(sim.requestsFor('DeleteSubscription').length, 1);
+    assert.equal(sim.requestsFor('CreateSubscription').length, 2);
+    assert.equal(records()[2].sequenceNumber, 1, 'a new subscription starts its numbering again');
+  });
+
+  it('should send a failure to Catch with msg.error.code and the OPC UA status in msg._error', async () => {
+    await load({}, {}, 'wrong-password');
+    await waitFor(() => caught.length === 1, 'caught error');
+    const err = caught[0];
+    assert.equal(err.error?.code, 'SESSION');
+    assert.equal(err.error?.source?.id, 'ev');
+    assert.match(err.error?.message ?? '', /BadUserAccessDenied/);
+    assert.equal(err._error?.serverCode, 'BadUserAccessDenied');
+    assert.equal(err._error?.retriable, false);
+    await waitFor(() => statuses.some((s) => s.fill === 'yellow' && s.text === 'scada-events.status.retry'), 'retry status');
+  });
+
+  it('should send a selection without eventId to Catch and show a red status, without contacting the server', async () => {
+    await load({ selections: [{ clientHandle: 1, fields: [{ id: 3, name: 'Message' }] }] });
+    await waitFor(() => caught.length === 1, 'config error');
+    assert.equal(caught[0].error?.code, 'CONFIG');
+    assert.match(caught[0].error?.message ?? '', /eventId/);
+    await waitFor(() => statuses.at(-1)?.fill === 'red', 'red status');
+    assert.equal(sim.requests.length, 0);
+  });
+
+  it('should send an unknown command to Catch with the msg', async () => {
+    await load();
+    await waitFor(() => sim.requestsFor('PublishEvents').length > 0, 'polling');
+    helper.getNode('ev').receive({ payload: 'explode', topic: 'cmd' });
+    await waitFor(() => caught.length === 1, 'command error');
+    assert.match(caught[0].error?.message ?? '', /unknownAction/);
+    assert.equal(caught[0].topic, 'cmd');
+  });
+
+  it('should never write the password or the session id to the log', async () => {
+    await load();
+    await waitFor(() => sim.requestsFor('PublishEvents').length > 0, 'polling');
+    const sessionId = String((sim.requestsFor('PublishEvents')[0].body as { sessionId: string }).sessionId);
+    sim.inject({ kind: 'raw', method: 'PublishEvents', body: `session ${sessionId} password ${PASSWORD} broken` });
+    sim.inject({ kind: 'raw', method: 'PublishEvents', status: 500, body: `<h1>${sessionId}</h1>` });
+    await waitFor(() => caught.length >= 2, 'two errors');
+    const logged = JSON.stringify(helper.log().args) + JSON.stringify(caught) + JSON.stringify(statuses);
+    assert.ok(logged.includes('BAD_RESPONSE'), 'errors were logged');
+    assert.ok(!logged.includes(PASSWORD), 'password in the log');
+    assert.ok(!logged.includes(sessionId), 'session id in the log');
+  });
+
+  it('should warn once that the ack lives in a memory-only store', async () => {
+    await load();
+    await waitFor(() => sim.requestsFor('PublishEvents').length > 0, 'polling');
+    const warnings = helper.log().args.filter((a: Array<{ level?: number; msg?: unknown }>) => String(a[0]?.msg).includes('scada-events.warnings.memoryStore'));
+    assert.equal(warnings.length, 1);
+  });
+
+  it('should stop sending requests and leave no socket open after close', async () => {
+    await load();
+    await waitFor(() => sim.requestsFor('PublishEvents').length > 2, 'polling');
+    await helper.unload();
+    const count = sim.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(sim.requests.length, count, 'requests after close');
+    await waitFor(() => sim.openConnections === 0, 'sockets closed');
+    assert.equal(sim.requestsFor('Logout').length, 0, 'a redeploy or restart keeps the session for resuming');
+  });
+
+  it('should delete its subscription when the node is removed, and log out when the server node is removed', async () => {
+    await load();
+    await waitFor(() => sim.requestsFor('PublishEvents').length > 0, 'polling');
+    await helper.setFlows(flow().filter((n) => n.id !== 'ev') as never, 'nodes');
+    await waitFor(() => sim.requestsFor('DeleteSubscription').length === 1, 'subscription deleted');
+    await helper.setFlows(flow().filter((n) => n.id !== 'ev' && n.id !== 'srv') as never, 'nodes');
+    await waitFor(() => sim.requestsFor('Logout').length === 1, 'logout');
+    assert.equal(sim.sessionCount, 0);
+  });
+
+  it('should share one login between two nodes using the same server', async () => {
+    sim.raise();
+    const base = flow();
+    const second = { ...(base.find((n) => n.id === 'ev') as Record<string, unknown>), id: 'ev2', wires: [['out']] };
+    await helper.load([masterScadaServer, scadaEvents, catchNode, statusNode], [...base, second] as never, { srv: { username: 'demo', password: PASSWORD } });
+    attach();
+    await waitFor(() => records().length === 2, 'one msg from each node');
+    assert.equal(sim.requestsFor('Login').length, 1);
+    assert.equal(sim.requestsFor('CreateSubscription').length, 2);
+  });
+});
