@@ -1,0 +1,127 @@
+/**
+ * A real Node-RED (child process) with a `localfilesystem` context store: the ack survives a
+ * "modified nodes" deploy and a restart of Node-RED, so no alarm is lost and none is sent twice.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchNodeRed, prepareUserDir } from '../../src/cli/node-red-launcher';
+import type { RunningNodeRed } from '../../src/cli/node-red-launcher';
+import type { MasterScadaSimulator } from '../../src/sim/masterscada';
+import { startSim, waitFor } from '../helpers/masterscada';
+import { packageUnderTest } from '../helpers/node-red-runtime';
+
+const PASSWORD = 'restart-Secret-77';
+
+interface Line {
+  recType?: string;
+  eventId?: string;
+  seq?: number;
+  control?: string;
+}
+
+describe('scada-events across a Node-RED restart (child process, localfilesystem context)', function () {
+  this.timeout(120_000);
+
+  let sim: MasterScadaSimulator;
+  let userDir: string;
+  let nodeRed: RunningNodeRed | undefined;
+  let outFile: string;
+
+  function flow(name: string): unknown[] {
+    return [
+      { id: 'f1', type: 'tab', label: 'alarms' },
+      { id: 'srv', type: 'masterscada-server', url: sim.url, timeout: 5, usetls: false, tls: '' },
+      {
+        id: 'ev',
+        type: 'scada-events',
+        z: 'f1',
+        name,
+        server: 'srv',
+        pollInterval: 0.1,
+        store: '',
+        selections: [{ clientHandle: 1, taskId: 0, itemId: 0, archiveId: 0, path: '', useArchive: false, topic: '', fields: [{ id: 1, name: 'eventId' }, { id: 3, name: 'Message' }] }],
+        x: 100,
+        y: 100,
+        wires: [['fmt']],
+      },
+      {
+        id: 'fmt',
+        type: 'function',
+        z: 'f1',
+        func: 'msg.payload = JSON.stringify({ recType: msg.recType, eventId: msg.eventId, seq: msg.sequenceNumber, control: msg.control });\nreturn msg;',
+        outputs: 1,
+        x: 300,
+        y: 100,
+        wires: [['file']],
+      },
+      { id: 'file', type: 'file', z: 'f1', filename: outFile, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'none', x: 500, y: 100, wires: [] },
+    ];
+  }
+
+  const lines = (): Line[] =>
+    existsSync(outFile)
+      ? readFileSync(outFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Line)
+      : [];
+  const acks = (): Array<number | undefined> => sim.requestsFor('PublishEvents').map((r) => (r.body as { ackSequenceNumber?: number }).ackSequenceNumber);
+
+  before(async () => {
+    sim = await startSim({ accounts: { demo: PASSWORD } });
+    userDir = mkdtempSync(join(tmpdir(), 'nr-scada-restart-'));
+    outFile = join(userDir, 'out', 'events.jsonl');
+    const pkg = packageUnderTest();
+    prepareUserDir({ userDir, modules: { [pkg.info.name]: pkg.dir }, flows: flow('alarms'), credentials: { srv: { username: 'demo', password: PASSWORD } } });
+  });
+
+  after(async () => {
+    await nodeRed?.stop();
+    await sim?.close();
+    rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('should continue the same subscription after a modified-nodes deploy and a restart, losing and repeating nothing', async () => {
+    const a = sim.raise({ message: 'Авария насоса' });
+    nodeRed = await launchNodeRed({ userDir });
+    await waitFor(() => lines().length === 1, 'the refresh line', 30_000);
+    const b = sim.raise();
+    await waitFor(() => lines().length === 2, 'the update line', 10_000);
+
+    // "Modified nodes" deploy through the admin API, as the editor does.
+    const res = await fetch(new URL('flows', nodeRed.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'nodes' },
+      body: JSON.stringify(flow('alarms (renamed)')),
+    });
+    assert.ok(res.ok, `deploy: HTTP ${res.status} ${await res.text()}`);
+    const c = sim.raise();
+    await waitFor(() => lines().length === 3, 'the line after the deploy', 10_000);
+
+    await nodeRed.stop();
+    nodeRed = undefined;
+    // The ack of the last packet delivered before the stop (the server may not have seen it yet).
+    const ackBeforeRestart = lines()[2].seq;
+    const pollsBeforeRestart = acks().length;
+    const whileDown = [sim.raise(), sim.raise()];
+    nodeRed = await launchNodeRed({ userDir });
+    await waitFor(() => lines().length === 5, 'the alarms raised while Node-RED was down', 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const got = lines();
+    assert.deepEqual(
+      got.map((l) => [l.recType, l.eventId]),
+      [['Refresh', a.eventId], ['Update', b.eventId], ['Update', c.eventId], ...whileDown.map((e) => ['Update', e.eventId])],
+    );
+    assert.ok(got.every((l) => l.control === undefined), 'no resubscribe or gap notice');
+    assert.equal(sim.requestsFor('Login').length, 1, 'the session was resumed, not replaced');
+    assert.equal(sim.requestsFor('CreateSubscription').length, 1, 'the subscription was resumed, not replaced');
+    assert.equal(typeof ackBeforeRestart, 'number');
+    assert.equal(acks()[pollsBeforeRestart], ackBeforeRestart, 'the first poll after the restart carries the stored ack');
+    assert.equal(acks().filter((x) => x === undefined).length, 1, 'only the first poll ever went without an ack');
+    const logs = nodeRed.lines.join('\n');
+    assert.ok(!logs.includes(PASSWORD), 'password in the Node-RED log');
+  });
+});
