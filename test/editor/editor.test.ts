@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page, Response as PageResponse } from 'playwright-core';
+import type { Locator, Page, Response as PageResponse } from 'playwright-core';
 import { readExamples } from '../../src/cli/demo-flows';
 import { startForesightSimulator, type ForesightSimulator } from '../../src/sim/foresight';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
@@ -119,9 +119,8 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
     for (const t of ALL_TYPES) {
       const isConfig = (CONFIG_TYPES as readonly string[]).includes(t);
       const id = isConfig ? configIds[t]! : flowIds[t]!;
-      await openDialog(page, t, id);
+      const tray = await openDialog(page, t, id);
       const prefix = isConfig ? 'node-config-input-' : 'node-input-';
-      const tray = page.locator('.red-ui-tray').last();
       const labels = (await tray.locator('.form-row label').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
       assert.ok(labels.length >= 2, `${t}: labelled rows, got ${JSON.stringify(labels)}`);
       for (const label of labels) assertTranslated(label, `${t} label`);
@@ -141,11 +140,11 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
   it('should use password inputs for every secret credential', async function () {
     let secrets = 0;
     for (const t of CONFIG_TYPES) {
-      await openDialog(page, t, configIds[t]!);
+      const form = await openDialog(page, t, configIds[t]!);
       for (const [name, cred] of Object.entries(types[t]!.credentials)) {
         if (cred.type !== 'password') continue;
         secrets++;
-        const input = page.locator(`.red-ui-tray #node-config-input-${name}`);
+        const input = form.locator(`#node-config-input-${name}`);
         assert.equal(await input.getAttribute('type'), 'password', `${t}.${name}`);
       }
       assert.ok(
@@ -199,12 +198,12 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
       'foresight-server': foresight.endpoint(),
     };
     for (const t of CONFIG_TYPES) {
-      await openDialog(page, t, configIds[t]!);
+      const form = await openDialog(page, t, configIds[t]!);
       const urlProp = Object.keys(types[t]!.defaults).find((p) => /url|endpoint/i.test(p));
       assert.ok(urlProp, `${t} has a URL setting`);
-      await page.locator(`.red-ui-tray #node-config-input-${urlProp}`).fill(urls[t]!);
+      await form.locator(`#node-config-input-${urlProp}`).fill(urls[t]!);
       for (const [name, cred] of Object.entries(types[t]!.credentials)) {
-        const input = page.locator(`.red-ui-tray #node-config-input-${name}`);
+        const input = form.locator(`#node-config-input-${name}`);
         // Other password-type credentials (a pasted session id or moniker) stay empty: the node logs in.
         if (cred.type === 'password') await input.fill(/pass/i.test(name) ? PASSWORD : '');
         else if (/user|login/i.test(name)) await input.fill(USER);
@@ -232,10 +231,10 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
     page.on('response', collect);
     await openEditor(page, nodeRed.url);
     for (const t of CONFIG_TYPES) {
-      await openDialog(page, t, configIds[t]!);
+      const form = await openDialog(page, t, configIds[t]!);
       for (const [name, cred] of Object.entries(types[t]!.credentials)) {
         if (cred.type !== 'password' || !/pass/i.test(name)) continue;
-        const input = page.locator(`.red-ui-tray #node-config-input-${name}`);
+        const input = form.locator(`#node-config-input-${name}`);
         assert.equal(await input.getAttribute('type'), 'password');
         const value = await input.inputValue();
         assert.notEqual(value, PASSWORD, `${t}.${name} shows the stored password`);
@@ -254,10 +253,9 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
   it('should list the shipped examples under Import > Examples and deploy each of them', async function () {
     const examples = readExamples(join(packageUnderTest().info.root, 'examples'));
     assert.ok(examples.length >= FLOW_TYPES.length, `examples found: ${examples.map((e) => e.name).join(', ')}`);
-    const listing = await nodeRed.apiJson<unknown>(`library/_examples_/flows/${MODULE}`).catch(async () =>
-      nodeRed.apiJson<unknown>('library/_examples_/flows/'),
-    );
-    const listed = JSON.stringify(listing);
+    // What Import > Examples shows.
+    const listed = JSON.stringify(await nodeRed.apiJson<unknown>('library/examples/flows/'));
+    assert.ok(listed.includes(MODULE), `examples of ${MODULE} listed: ${listed.slice(0, 400)}`);
     for (const example of examples) {
       const label = example.name.split('/').pop()!.replace(/\.json$/, '');
       assert.ok(listed.includes(label), `example "${label}" listed: ${listed.slice(0, 400)}`);
@@ -277,7 +275,11 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
   it('should export flows without passwords, session ids or monikers', async function () {
     // Let the deployed nodes log in to the simulators, so there are real session ids/monikers to leak.
     const logs = (): unknown[] => [...masterScada.requests, ...foresight.requests];
-    await waitFor(() => sessionSecrets(logs()).length >= 2, 60_000, 'session ids and monikers from both simulators');
+    await waitFor(
+      () => masterScada.requests.some((r) => JSON.stringify(r.body).includes('sessionId')) && foresight.requests.some((r) => JSON.stringify(r.params).includes('!M')),
+      60_000,
+      'the deployed nodes to use a session id and a moniker',
+    );
     const secrets = [...new Set([...sessionSecrets(logs()), PASSWORD])];
 
     const viaApi = await (await nodeRed.api('flows')).text();
@@ -301,6 +303,7 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
   });
 
   it('should save a screenshot of the palette and an open edit dialog', async function () {
+    await page.locator(`#red-ui-palette .red-ui-palette-node[data-palette-type="scada-events"]`).scrollIntoViewIfNeeded();
     await openDialog(page, 'scada-events', flowIds['scada-events']!);
     const file = join(screenshotDir, 'palette-and-scada-events-dialog.png');
     await page.screenshot({ path: file });
@@ -355,18 +358,23 @@ function serverProperty(types: Record<string, TypeInfo>, type: (typeof FLOW_TYPE
   return entry[0];
 }
 
-async function openDialog(page: Page, type: string, id: string): Promise<void> {
-  await page.evaluate(
+/** Opens the node's edit tray and returns its settings form. */
+async function openDialog(page: Page, type: string, id: string): Promise<Locator> {
+  const isConfig = await page.evaluate(
     ({ type, id }) => {
       const node = RED.nodes.node(id);
       if (!node) throw new Error(`no node ${id}`);
-      if (RED.nodes.getType(type).category === 'config') RED.editor.editConfig('', type, id);
+      const config = RED.nodes.getType(type).category === 'config';
+      if (config) RED.editor.editConfig('', type, id);
       else RED.editor.edit(node);
+      return config;
     },
     { type, id },
   );
-  await page.locator('.red-ui-tray .red-ui-tray-body form, .red-ui-tray .red-ui-tray-content form').last().waitFor({ state: 'visible' });
+  const form = page.locator(isConfig ? '#node-config-dialog-edit-form' : '#dialog-form');
+  await form.waitFor({ state: 'visible' });
   await page.waitForTimeout(300); // the tray slides in; settle before reading or clicking
+  return form;
 }
 
 async function cancelDialog(page: Page): Promise<void> {
@@ -397,7 +405,7 @@ function sessionSecrets(requestLogs: unknown[]): string[] {
   const found = new Set<string>();
   const walk = (value: unknown, key = ''): void => {
     if (typeof value === 'string') {
-      if (/session|moniker|^mon$/i.test(key) && value.length >= 6) found.add(value);
+      if ((/session|moniker/i.test(key) && value.length >= 6) || /!M\b/.test(value)) found.add(value);
     } else if (Array.isArray(value)) value.forEach((v) => walk(v, key));
     else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, k);
   };
