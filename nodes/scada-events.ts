@@ -2,13 +2,16 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { EventPoller } from '../src/masterscada/event-poller';
 import type { Cursor } from '../src/masterscada/event-poller';
 import type { EventPacket } from '../src/masterscada/types';
-import { ConfigError, describeError } from '../src/shared/errors';
+import { ConfigError } from '../src/shared/errors';
 import { redact } from '../src/shared/logger';
-import { errorStatusText, msgError } from './lib/errors';
+import { errorStatusText } from './lib/errors';
 import { ListenerBag } from './lib/listener-bag';
+import { catchable, commandOf } from './lib/masterscada-catch';
 import type { MasterScadaServerNode } from './lib/masterscada-connection';
 import { masterScadaLogger } from './lib/masterscada-connection';
-import { packetToMessages, resolveSelections, selectionsFingerprint } from './lib/masterscada-records';
+import { CURSOR_KEY, isMemoryOnlyStore, pickCursor } from './lib/masterscada-cursor';
+import type { StoredCursor } from './lib/masterscada-cursor';
+import { noticeMessage, packetToMessages, resolveSelections, selectionsFingerprint } from './lib/masterscada-records';
 import type { ResolvedSelection, SelectionDef } from './lib/masterscada-records';
 import { inSeconds, status } from './lib/status';
 import type { StatusKind } from './lib/status';
@@ -20,13 +23,9 @@ interface ScadaEventsDef extends NodeDef {
   store: string;
 }
 
-interface StoredCursor extends Cursor {
-  fingerprint: string;
-}
-
-/** Node context key of the stored cursor (ack + the session and subscription it belongs to). */
-const CURSOR_KEY = 'masterscadaCursor';
-const ACTIONS = ['refresh', 'reset'] as const;
+const ACTIONS = ['refresh', 'reset'];
+/** Polling faster than this only loads the runtime. */
+const MIN_POLL_MS = 50;
 
 export = function (RED: NodeAPI): void {
   function ScadaEvents(this: Node, config: ScadaEventsDef): void {
@@ -36,22 +35,18 @@ export = function (RED: NodeAPI): void {
     const connection = server?.masterscada;
     const store = typeof config.store === 'string' && config.store.trim() !== '' ? config.store.trim() : undefined;
     const secretsNow = (): string[] => connection?.secrets() ?? [];
-    /** Report to Catch nodes: msg.error.code from the error, the full detail in msg._error (Node-RED moves msg.error there). */
     const report = (err: unknown): void => {
-      const text = redact(describeError(err), secretsNow());
-      const detail = { ...msgError(err), message: text };
-      const logMessage = { code: detail.code, message: text, toString: () => text };
-      node.error(logMessage, { topic: 'error', payload: text, error: detail } as NodeMessage);
+      const { logMessage, msg } = catchable(err, secretsNow(), { topic: 'error', payload: undefined });
+      node.error(logMessage, msg);
     };
-    const fail = (err: unknown): void => {
+    const showError = (err: unknown): void => {
       node.status(status('error', redact(errorStatusText(err), secretsNow())));
-      report(err);
     };
     /** Settings errors are found while the flow is still being built, before any Catch node exists: report them once it runs. */
     const failOnceStarted = (err: unknown): void => {
-      node.status(status('error', redact(errorStatusText(err), secretsNow())));
+      showError(err);
       const onStarted = (): void => {
-        node.status(status('error', redact(errorStatusText(err), secretsNow())));
+        showError(err);
         report(err);
       };
       RED.events.once('flows:started', onStarted);
@@ -77,7 +72,10 @@ export = function (RED: NodeAPI): void {
     const pollS = Number(config.pollInterval);
     const secrets = connection.secrets;
     const logger = masterScadaLogger(node, secrets);
-    const listeners = new ListenerBag((err) => fail(err));
+    const listeners = new ListenerBag((err) => {
+      showError(err);
+      report(err);
+    });
     let poller: EventPoller | undefined;
     let closed = false;
     let shown: StatusKind = 'connecting';
@@ -86,7 +84,10 @@ export = function (RED: NodeAPI): void {
       node.status(status(kind, redact(text, secrets())));
     };
 
-    warnIfMemoryOnly(RED, node, store);
+    // A cursor in a memory-only store is lost on restart: say so once, with the fix.
+    if (isMemoryOnlyStore((RED.settings as unknown as { contextStorage?: Record<string, unknown> }).contextStorage, store)) {
+      node.warn(RED._('scada-events.warnings.memoryStore'));
+    }
     show('connecting', RED._('scada-events.status.connecting'));
 
     const consumer = (packet: EventPacket): void => {
@@ -102,14 +103,14 @@ export = function (RED: NodeAPI): void {
         selections: resolved.map((r) => r.selection),
         consumer,
         cursor,
-        pollIntervalMs: Number.isFinite(pollS) && pollS >= 0 ? pollS * 1000 : 1000,
+        pollIntervalMs: Number.isFinite(pollS) ? Math.max(MIN_POLL_MS, pollS * 1000) : 1000,
         logger,
       });
       listeners.on(poller, 'cursor', (c: Cursor | undefined) => {
-        if (c) connection.cursors.set(node.id, { cursor: c, fingerprint });
+        if (c) connection.cursors.set(node.id, { ...c, fingerprint });
         else connection.cursors.delete(node.id);
         node.context().set(CURSOR_KEY, c ? ({ ...c, fingerprint } satisfies StoredCursor) : undefined, store, (err?: Error) => {
-          if (err) fail(err);
+          if (err) report(err);
         });
       });
       listeners.on(poller, 'state', (state: string) => {
@@ -124,15 +125,11 @@ export = function (RED: NodeAPI): void {
       listeners.on(poller, 'subscribed', (info: { reason: string; subscriptionId: unknown; previousSubscriptionId?: unknown }) => {
         if (info.reason === 'new') return;
         show('warning', RED._('scada-events.status.resubscribed'));
-        node.send({
-          topic: 'resubscribed',
-          control: 'resubscribed',
-          payload: { reason: info.reason, subscriptionId: info.subscriptionId, previousSubscriptionId: info.previousSubscriptionId },
-        } as NodeMessage);
+        node.send(noticeMessage('resubscribed', { reason: info.reason, subscriptionId: info.subscriptionId, previousSubscriptionId: info.previousSubscriptionId }) as NodeMessage);
       });
       listeners.on(poller, 'gap', (info: { expected: number; received: number }) => {
         show('warning', RED._('scada-events.status.gap'));
-        node.send({ topic: 'gap', control: 'gap', payload: info } as NodeMessage);
+        node.send(noticeMessage('gap', { ...info }) as NodeMessage);
       });
       listeners.on(poller, 'failure', (info: { error: unknown; retryInMs: number; repeated: boolean }) => {
         const code = (info.error as { code?: string }).code ?? 'ERROR';
@@ -144,27 +141,25 @@ export = function (RED: NodeAPI): void {
 
     // A persistent store answers through the callback only.
     node.context().get(CURSOR_KEY, store, (err: Error | undefined, value: unknown) => {
-      if (err) fail(err);
+      if (err) report(err);
       start(pickCursor(value, connection.cursors.get(node.id), fingerprint));
     });
 
     node.on('input', (msg: NodeMessageInFlow, _send, done) => {
-      const m = msg as NodeMessageInFlow & { action?: unknown };
-      const action = typeof m.action === 'string' ? m.action : typeof m.payload === 'string' ? m.payload.trim() : '';
-      if (!(ACTIONS as readonly string[]).includes(action)) {
-        done(new Error(RED._('scada-events.errors.unknownAction', { action: action || typeof m.payload })));
+      const action = commandOf(msg);
+      if (!ACTIONS.includes(action)) {
+        done(new Error(RED._('scada-events.errors.unknownAction', { action: action || typeof msg.payload })));
         return;
       }
       if (!poller) {
         done(new Error(RED._('scada-events.errors.notRunning')));
         return;
       }
-      const run = action === 'reset' ? poller.reset() : poller.refresh();
-      run.then(
+      (action === 'reset' ? poller.reset() : poller.refresh()).then(
         () => done(),
         (err: unknown) => {
-          (msg as NodeMessage & { error?: unknown }).error = { ...msgError(err), message: redact(describeError(err), secrets()) };
-          done(Object.assign(new Error(redact(describeError(err), secrets())), { code: msgError(err).code }));
+          const { logMessage } = catchable(err, secrets(), msg);
+          done(Object.assign(new Error(logMessage.message), { code: logMessage.code }));
         },
       );
     });
@@ -186,30 +181,5 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  /** A stored cursor is used only if it was made for the same server URL and selections. */
-  function pickCursor(stored: unknown, inMemory: { cursor: Cursor; fingerprint: string } | undefined, fingerprint: string): Cursor | undefined {
-    const candidate = isStoredCursor(stored) ? stored : inMemory ? { ...inMemory.cursor, fingerprint: inMemory.fingerprint } : undefined;
-    if (!candidate || candidate.fingerprint !== fingerprint) return undefined;
-    const { sessionId, subscriptionId, ack } = candidate;
-    return ack === undefined ? { sessionId, subscriptionId } : { sessionId, subscriptionId, ack };
-  }
-
   RED.nodes.registerType('scada-events', ScadaEvents);
 };
-
-function isStoredCursor(v: unknown): v is StoredCursor {
-  if (typeof v !== 'object' || v === null) return false;
-  const c = v as Record<string, unknown>;
-  const id = (x: unknown): boolean => typeof x === 'string' || typeof x === 'number';
-  return id(c.sessionId) && id(c.subscriptionId) && typeof c.fingerprint === 'string' && (c.ack === undefined || (typeof c.ack === 'number' && Number.isSafeInteger(c.ack)));
-}
-
-/** A cursor in a memory-only store is lost on restart: say so once, with the fix. */
-function warnIfMemoryOnly(RED: NodeAPI, node: Node, store: string | undefined): void {
-  const storage = (RED.settings as unknown as { contextStorage?: Record<string, unknown> }).contextStorage;
-  let entry: unknown = storage?.[store ?? 'default'];
-  if (typeof entry === 'string') entry = storage?.[entry];
-  if (storage && !store && entry === undefined) entry = Object.values(storage)[0];
-  const module = typeof entry === 'object' && entry !== null ? (entry as { module?: unknown }).module : undefined;
-  if (!storage || module === 'memory' || entry === undefined) node.warn(RED._('scada-events.warnings.memoryStore'));
-}

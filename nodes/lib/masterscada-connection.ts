@@ -1,8 +1,8 @@
 import type { Node } from 'node-red';
 import type { MasterScadaClient } from '../../src/masterscada/client';
-import type { Cursor } from '../../src/masterscada/event-poller';
 import type { MasterScadaSession } from '../../src/masterscada/session';
 import type { Logger } from '../../src/shared/logger';
+import type { StoredCursor } from './masterscada-cursor';
 import { redact } from '../../src/shared/logger';
 
 /** What a `masterscada-server` config node offers the nodes that use it. */
@@ -16,7 +16,7 @@ export interface MasterScadaConnection {
    * (Node-RED deletes a node's context on close then), so this copy lets a
    * redeployed node resume anyway.
    */
-  cursors: Map<string, { cursor: Cursor; fingerprint: string }>;
+  cursors: Map<string, StoredCursor>;
   /** Password and session ids, to mask in any text that leaves the package. */
   secrets(): string[];
 }

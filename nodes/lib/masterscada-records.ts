@@ -131,3 +131,8 @@ function integer(value: unknown, what: string): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new ConfigError(`${what} must be a whole number`);
   return n;
 }
+
+/** A notice on the output, told apart from records by `msg.control`. */
+export function noticeMessage(control: 'resubscribed' | 'gap', payload: Record<string, unknown>): { topic: string; control: string; payload: Record<string, unknown> } {
+  return { topic: control, control, payload };
+}
