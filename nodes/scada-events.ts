@@ -133,7 +133,9 @@ export = function (RED: NodeAPI): void {
       });
       listeners.on(poller, 'failure', (info: { error: unknown; retryInMs: number; repeated: boolean }) => {
         const code = (info.error as { code?: string }).code ?? 'ERROR';
-        show('reconnecting', RED._('scada-events.status.retry', { code, when: inSeconds(info.retryInMs) }));
+        // A rejected login or an ended pasted session will not heal by itself: red, not yellow.
+        const retriable = (info.error as { retriable?: boolean }).retriable !== false;
+        show(retriable ? 'reconnecting' : 'error', RED._('scada-events.status.retry', { code, when: inSeconds(info.retryInMs) }));
         if (!info.repeated) report(info.error);
       });
       poller.start();

@@ -202,7 +202,7 @@ describe('scada-events node', () => {
     assert.match(err.error?.message ?? '', /BadUserAccessDenied/);
     assert.equal(err._error?.serverCode, 'BadUserAccessDenied');
     assert.equal(err._error?.retriable, false);
-    await waitFor(() => statuses.some((s) => s.fill === 'yellow' && s.text === 'scada-events.status.retry'), 'retry status');
+    await waitFor(() => statuses.some((s) => s.fill === 'red' && s.text === 'scada-events.status.retry'), 'error status with the retry time');
   });
 
   it('should send a selection without eventId to Catch and show a red status, without contacting the server', async () => {
@@ -221,6 +221,17 @@ describe('scada-events node', () => {
     await waitFor(() => caught.length === 1, 'command error');
     assert.match(caught[0].error?.message ?? '', /unknownAction/);
     assert.equal(caught[0].topic, 'cmd');
+  });
+
+  it('should show a yellow retry status for a failure that may pass, and polling again once it did', async () => {
+    await load();
+    await waitFor(() => sim.requestsFor('PublishEvents').length > 0, 'polling');
+    sim.inject({ kind: 'http500', method: 'PublishEvents' });
+    await waitFor(() => statuses.some((s) => s.fill === 'yellow' && s.text === 'scada-events.status.retry'), 'retry status');
+    await waitFor(() => lastStatus() === 'scada-events.status.polling', 'polling again', 5000);
+    assert.equal(caught.length, 1);
+    assert.equal(caught[0].error?.code, 'HTTP_STATUS');
+    assert.equal(caught[0]._error?.retriable, true);
   });
 
   it('should never write the password or the session id to the log', async () => {

@@ -35,6 +35,8 @@ export interface MasterScadaSimulatorOptions {
   timeEncoding?: TimeEncoding;
   /** Method names, for checking a client configured with other names. */
   methods?: Partial<MethodNames>;
+  /** Requests kept in `requests` (the oldest are dropped). Default 10000. */
+  requestLogLimit?: number;
   /** Clock for session expiry and event times. Default Date.now. */
   now?: () => number;
 }
@@ -43,7 +45,7 @@ export interface MasterScadaSimulatorOptions {
 export interface MasterScadaSimulator {
   /** Base URL, e.g. `http://127.0.0.1:8043` (no trailing slash). */
   readonly url: string;
-  /** Every request received, in order. */
+  /** Every request received, in order (the newest `requestLogLimit`). */
   readonly requests: LoggedRequest[];
   /** Requests received for one method, e.g. `requestsFor('PublishEvents')`. */
   requestsFor(method: string): LoggedRequest[];
@@ -101,6 +103,7 @@ export async function startMasterScadaSimulator(options: MasterScadaSimulatorOpt
     methods,
     codeEncoding: options.codeEncoding ?? 'number',
     maxBodyBytes: 1024 * 1024,
+    requestLogLimit: Math.max(1, options.requestLogLimit ?? 10_000),
   });
   const url = await server.listen();
   const rate = options.alarmRate ?? 0.2;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { EVENT_ID_FIELD_ID, STANDARD_FIELDS, encodeTime, standardField } from '../../masterscada/vendor';
+import { EVENT_ID_FIELD_ID, encodeTime, standardField } from '../../masterscada/vendor';
 import type { TimeEncoding } from '../../masterscada/vendor';
 
 /** A request the runtime refuses with an OPC UA status (answered with HTTP 200 and `code`). */
@@ -437,5 +437,3 @@ function readAck(raw: unknown): number | undefined {
   if (typeof raw === 'string' && /^\d+$/.test(raw)) return Number(raw);
   throw new SimStatus('BadInvalidArgument', '"ackSequenceNumber" must be a non-negative integer');
 }
-
-export const ALL_FIELD_IDS = STANDARD_FIELDS.map((f) => f.id);

@@ -42,6 +42,8 @@ export interface SimServerOptions {
   methods: MethodNames;
   codeEncoding: CodeEncoding;
   maxBodyBytes: number;
+  /** Oldest log entries are dropped beyond this, so a long-running simulator keeps a bounded log. */
+  requestLogLimit: number;
 }
 
 type Answer = Record<string, unknown>;
@@ -130,6 +132,7 @@ export class SimServer {
       }
       const entry: LoggedRequest = { method, body, at: Date.now() };
       this.requests.push(entry);
+      if (this.requests.length > this.options.requestLogLimit) this.requests.splice(0, this.requests.length - this.options.requestLogLimit);
       if (req.method !== 'POST') return this.reply(res, 405, 'text/plain', 'only POST is supported');
       const handler = Object.prototype.hasOwnProperty.call(this.handlers, method) ? this.handlers[method] : undefined;
       if (!handler) return this.reply(res, 404, 'text/plain', `unknown method ${snip(method)}`);
