@@ -19,6 +19,9 @@ export const SIM_MESSAGES: ReadonlyArray<{ text: string; severity: number }> = [
   { text: 'Отказ датчика давления', severity: 550 },
 ];
 
+/** The generator raises no new alarm while this many are current. */
+const MAX_CURRENT = 12;
+
 /** mulberry32: a tiny seeded generator, so a seed gives the same alarm sequence every run. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -46,8 +49,10 @@ export class AlarmGenerator {
     const active = current.filter((e) => e.Active);
     const unacked = current.filter((e) => !e.Acked);
     const roll = this.random();
-    if (current.length === 0 || roll < 0.5 || current.length < 3) return this.raise();
-    if (roll < 0.75 && active.length > 0) return this.runtime.clear(this.pick(active).eventId);
+    // An alarm needs two steps (clear and acknowledge) to go away, so raising on a third of the
+    // steps keeps the list steady; the cap keeps a simulator running for days small.
+    if (current.length < 3 || (roll < 0.34 && current.length < MAX_CURRENT)) return this.raise();
+    if (roll < 0.67 && active.length > 0) return this.runtime.clear(this.pick(active).eventId);
     if (unacked.length > 0) return this.runtime.acknowledge(this.pick(unacked).eventId, 'Принято оператором');
     return this.runtime.clear(this.pick(active).eventId);
   }

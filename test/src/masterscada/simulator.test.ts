@@ -90,6 +90,13 @@ describe('MasterSCADA 4D simulator', () => {
     assert.ok(a.every((m) => /[а-яё]/i.test(m)));
   });
 
+  it('should keep the number of current alarms bounded however long the generator runs', async () => {
+    await subscribe();
+    sim.generate(5000);
+    const current = sim.currentEvents().length;
+    assert.ok(current >= 3 && current <= 12, `current alarms: ${current}`);
+  });
+
   it('should change projectSessionId and forget sessions on a runtime restart', async () => {
     await subscribe();
     const before = await client.getState(sessionId);
