@@ -7,7 +7,7 @@ import { errorStatusText, msgError } from './lib/errors';
 import type { ForesightServerNode } from './lib/foresight-connection';
 import { nodeLogger } from './lib/foresight-connection';
 import { ListenerBag } from './lib/listener-bag';
-import { inSeconds, status } from './lib/status';
+import { status } from './lib/status';
 
 interface BpmMonitorDef extends NodeDef {
   server: string;
@@ -40,6 +40,7 @@ export = function (RED: NodeAPI): void {
       if (text === lastReported) return;
       lastReported = text;
       const safe = new IntegrationError(e.code, clean(e.message), { retriable: e.retriable });
+      safe.name = e.name;
       this.error(safe, { topic: topicFor(target?.key), error: { ...msgError(e), message: safe.message }, ...(target ? { instance: instanceOf(target), url: target.url } : {}) });
     };
 
@@ -135,7 +136,7 @@ export = function (RED: NodeAPI): void {
         case 'connected':
           return status('connected', RED._('bpm-monitor.status.connected', { key: target?.key ?? '' }));
         case 'reconnecting':
-          return status('reconnecting', RED._('bpm-monitor.status.reconnecting', { in: inSeconds(s.delayMs ?? 0) }));
+          return status('reconnecting', RED._('bpm-monitor.status.reconnecting', { s: seconds(s.delayMs ?? 0) }));
         case 'failed':
           return status('error', clean(s.error ? errorStatusText(s.error) : 'error'));
         case 'stopped':
@@ -159,4 +160,10 @@ function commandOf(msg: { action?: unknown; payload?: unknown }): Command | unde
 
 function instanceOf(t: MonitorTarget): { key: string; guid: string } {
   return { key: t.key, guid: t.guid };
+}
+
+/** Seconds for a countdown: one decimal below 10 s. */
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return String(s >= 10 ? Math.round(s) : Math.round(s * 10) / 10);
 }
