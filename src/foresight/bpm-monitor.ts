@@ -224,12 +224,14 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
         if (signal.aborted || gen !== this.generation || err instanceof AbortedError) return;
         error = err instanceof Error ? err : new Error(String(err));
         if (error instanceof IntegrationError && !error.retriable) {
+          await this.release();
+          if (gen !== this.generation) return;
           this.setState({ state: 'failed', error });
-          this.emit('failure', { error, fatal: true });
+          this.notify('failure', { error, fatal: true });
           return;
         }
       }
-      this.emit('failure', { error, fatal: false });
+      this.notify('failure', { error, fatal: false });
       const delayMs = this.backoff.next();
       this.setState({ state: 'reconnecting', delayMs, attempt: this.backoff.attempt, error });
       try {
@@ -245,7 +247,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     this.setState({ state: 'resolving' });
     const target = await this.resolveWithRenewal(signal);
     this.lastTarget = target;
-    this.emit('resolved', target);
+    this.notify('resolved', target);
     this.setState({ state: 'connecting' });
     const end = await this.runSocket(target, signal);
     if (!end.opened) {
@@ -302,6 +304,14 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     const url = await client.openMonitoringWS(proc, key, guid, call);
     session.touch();
     return { key, guid, url };
+  }
+
+  /** A monitor that gave up holds nothing: no lease keeping the session alive, no opened process. */
+  private async release(): Promise<void> {
+    this.releaseLease();
+    const proc = this.process;
+    this.process = undefined;
+    if (proc && !this.options.processMoniker) await this.options.client.closeBpmProcess(proc, { timeoutMs: 2000 });
   }
 
   private forgetSession(): void {
@@ -385,7 +395,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
       ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
         alive();
         this.backoff.reset();
-        this.emit('frame', { payload: framePayload(data, isBinary), isBinary, instance: { key: target.key, guid: target.guid }, url: target.url });
+        this.notify('frame', { payload: framePayload(data, isBinary), isBinary, instance: { key: target.key, guid: target.guid }, url: target.url });
       });
       ws.on('error', (err: Error) => {
         error ??= err;
@@ -407,7 +417,16 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
 
   private setState(status: MonitorStatus): void {
     this.currentState = status.state;
-    this.emit('state', status);
+    this.notify('state', status);
+  }
+
+  /** A listener that throws must not break the socket's event handling or the reconnect loop. */
+  private notify<K extends keyof BpmMonitorEvents>(event: K, ...args: BpmMonitorEvents[K]): void {
+    try {
+      (this.emit as (name: string, ...values: unknown[]) => boolean)(event, ...args);
+    } catch (err) {
+      this.logger.warn(`a ${event} listener failed: ${describeError(err)}`);
+    }
   }
 }
 

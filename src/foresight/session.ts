@@ -170,18 +170,21 @@ export class ForesightSession {
     this.keepAliveTimer = undefined;
   }
 
+  /** Try the holders' probes in turn until one succeeds (a holder that is reconnecting may have a dead process). */
   private async keepAlive(): Promise<void> {
-    if (this.closed || !this.current) return;
+    if (this.closed) return;
     if (this.clock.now() - this.lastActivity < this.keepAliveMs / 2) return;
-    const probe = this.probes.values().next().value;
-    if (!probe) return;
     const conn = this.current;
-    try {
-      await probe(this.abort.signal);
-      this.touch();
-    } catch (err) {
-      if (isSessionError(err)) this.invalidate(conn);
-      else if (!(err instanceof AbortedError)) this.logger.debug(`keep-alive failed: ${err instanceof Error ? err.message : String(err)}`);
+    for (const probe of [...this.probes]) {
+      try {
+        await probe(this.abort.signal);
+        this.touch();
+        return;
+      } catch (err) {
+        if (err instanceof AbortedError || this.closed) return;
+        if (isSessionError(err) && conn) this.invalidate(conn);
+        this.logger.debug(`keep-alive failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
   }
 }

@@ -206,6 +206,33 @@ describe('BpmMonitor', () => {
     assert.equal(sim.requests.length, count, 'no retries');
   });
 
+  it('should let go of the process and the session when it gives up on an unknown instance', async () => {
+    await setup();
+    monitor({ instanceKey: '1' }).start();
+    await waitFor(() => states.at(-1)?.state === 'failed', 'failed');
+    assert.equal((failures[0].error as IntegrationError).code, 'NOT_FOUND');
+    assert.deepEqual(opsSince(sim), ['OpenMetabase', 'OpenBpmProcess', 'GetBpmMonitoringWorkspace', 'CloseBpmProcess']);
+    await fake.tickAsync(KEEPALIVE_INTERVAL_MS * 2);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(sim.requests.length, 4, 'no keep-alive for a monitor that gave up');
+  });
+
+  it('should go on delivering frames when a frame listener throws', async () => {
+    await setup();
+    const m = monitor();
+    let calls = 0;
+    m.on('frame', () => {
+      calls += 1;
+      throw new Error('listener bug');
+    });
+    m.start();
+    await waitFor(() => frames.length === 1, 'the snapshot');
+    sim.advance(SEED.instanceKey);
+    await waitFor(() => frames.length === 2, 'the next frame');
+    assert.equal(calls, 2);
+    assert.equal(states.at(-1)?.state, 'connected');
+  });
+
   it('should wait for a process without instances and connect when one starts', async () => {
     await setup({ instances: [] });
     monitor().start();

@@ -97,6 +97,24 @@ describe('ForesightSession', () => {
     assert.equal(fake.countTimers(), 0);
   });
 
+  it("should try the next holder's probe when the first one fails", async () => {
+    const { fake, clock } = fakeClock();
+    const s = make({ clock, keepAliveMs: 1000 });
+    await s.connection();
+    const calls: string[] = [];
+    const a = s.acquire(async () => {
+      calls.push('a');
+      throw new Error('process of a is gone');
+    });
+    const b = s.acquire(async () => {
+      calls.push('b');
+    });
+    await fake.tickAsync(1000);
+    assert.deepEqual(calls, ['a', 'b']);
+    a.release();
+    b.release();
+  });
+
   it('should reject a configuration with neither repository nor moniker', () => {
     assert.throws(() => new ForesightSession({ client }), (e: IntegrationError) => e.code === 'CONFIG');
   });
