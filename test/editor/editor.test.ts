@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page, Response as PageResponse } from 'playwright-core';
 import { readExamples } from '../../src/cli/demo-flows';
-import { startForesightSimulator, type ForesightSimulator } from '../../src/sim/foresight';
+import { SEED, startForesightSimulator, type ForesightSimulator } from '../../src/sim/foresight';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
 import { launchChromium, type Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
@@ -115,7 +115,11 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
 
   it('should open every node\'s edit dialog with labelled, translated fields for its settings', async function () {
     for (const t of CONFIG_TYPES) configIds[t] = await addNode(page, t, {});
-    for (const t of FLOW_TYPES) flowIds[t] = await addNode(page, t, { [serverProperty(types, t)]: configIds[SERVER_OF[t]] });
+    for (const t of FLOW_TYPES) {
+      // The seed process of the Foresight simulator, so the deployed monitor has something to follow.
+      const process = 'processKey' in types[t]!.defaults ? { processKey: SEED.processKey } : {};
+      flowIds[t] = await addNode(page, t, { [serverProperty(types, t)]: configIds[SERVER_OF[t]], ...process });
+    }
     for (const t of ALL_TYPES) {
       const isConfig = (CONFIG_TYPES as readonly string[]).includes(t);
       const id = isConfig ? configIds[t]! : flowIds[t]!;
@@ -202,6 +206,8 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
       const urlProp = Object.keys(types[t]!.defaults).find((p) => /url|endpoint/i.test(p));
       assert.ok(urlProp, `${t} has a URL setting`);
       await form.locator(`#node-config-input-${urlProp}`).fill(urls[t]!);
+      const repositoryProp = Object.keys(types[t]!.defaults).find((p) => /repositor/i.test(p));
+      if (repositoryProp) await form.locator(`#node-config-input-${repositoryProp}`).fill(SEED.repositoryId);
       for (const [name, cred] of Object.entries(types[t]!.credentials)) {
         const input = form.locator(`#node-config-input-${name}`);
         // Other password-type credentials (a pasted session id or moniker) stay empty: the node logs in.
@@ -253,16 +259,26 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
   it('should list the shipped examples under Import > Examples and deploy each of them', async function () {
     const examples = readExamples(join(packageUnderTest().info.root, 'examples'));
     assert.ok(examples.length >= FLOW_TYPES.length, `examples found: ${examples.map((e) => e.name).join(', ')}`);
-    // What Import > Examples shows.
-    const listed = JSON.stringify(await nodeRed.apiJson<unknown>('library/examples/flows/'));
-    assert.ok(listed.includes(MODULE), `examples of ${MODULE} listed: ${listed.slice(0, 400)}`);
+    // What Import > Examples shows: folder names as strings, flows as {fn}.
+    const listFlows = async (path: string): Promise<string[]> => {
+      const entries = await nodeRed.apiJson<Array<string | { fn: string }>>(`library/examples/flows/${path}`);
+      const out: string[] = [];
+      for (const e of entries) {
+        if (typeof e === 'string') out.push(...(await listFlows(`${path}/${e}`)));
+        else out.push(`${path}/${e.fn}`);
+      }
+      return out;
+    };
+    const listed = (await listFlows(MODULE)).join('\n');
     for (const example of examples) {
       const label = example.name.split('/').pop()!.replace(/\.json$/, '');
       assert.ok(listed.includes(label), `example "${label}" listed: ${listed.slice(0, 400)}`);
     }
     for (const example of examples) {
       await page.evaluate((nodes) => {
-        RED.view.importNodes(nodes, { generateIds: true, addFlow: true, notify: false });
+        // touchImport: place the nodes at once instead of attaching them to the mouse pointer.
+        RED.view.importNodes(nodes, { generateIds: true, addFlow: true, touchImport: true, notify: false });
+        RED.nodes.dirty(true);
       }, example.nodes);
     }
     await deploy(page);
@@ -278,7 +294,9 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
     await waitFor(
       () => masterScada.requests.some((r) => JSON.stringify(r.body).includes('sessionId')) && foresight.requests.some((r) => JSON.stringify(r.params).includes('!M')),
       60_000,
-      'the deployed nodes to use a session id and a moniker',
+      () =>
+        `the deployed nodes to use a session id and a moniker (MasterSCADA requests: ${masterScada.requests.map((r) => r.method).slice(-5)}; ` +
+        `Foresight requests: ${foresight.requests.map((r) => r.op).slice(-5)})\n${nodeRed.lines.slice(-25).join('\n')}`,
     );
     const secrets = [...new Set([...sessionSecrets(logs()), PASSWORD])];
 
@@ -342,7 +360,7 @@ async function addNode(page: Page, type: string, overrides: Record<string, unkno
         const count = RED.nodes.filterNodes({ z: RED.workspaces.active() }).length;
         Object.assign(node, { z: RED.workspaces.active(), x: 200 + 220 * (count % 3), y: 80 + 60 * Math.floor(count / 3), wires: Array.from({ length: def.outputs ?? 0 }, () => []) });
       }
-      RED.view.importNodes([node], { generateIds: false, notify: false });
+      RED.view.importNodes([node], { generateIds: false, touchImport: true, notify: false });
       RED.nodes.dirty(true);
       return id;
     },
@@ -385,15 +403,21 @@ async function cancelDialog(page: Page): Promise<void> {
 }
 
 async function deploy(page: Page): Promise<void> {
-  await page.locator('#red-ui-header-button-deploy').click();
-  const success = page.locator('.red-ui-notification-success, .red-ui-notification:has-text("Successfully deployed")');
-  const confirm = page.locator('#red-ui-notification-dialog button:has-text("Confirm deploy"), .red-ui-notification button:has-text("Confirm deploy")');
-  await Promise.race([success.first().waitFor({ state: 'visible' }), confirm.first().waitFor({ state: 'visible' })]);
-  if (await confirm.first().isVisible()) {
-    await confirm.first().click();
-    await success.first().waitFor({ state: 'visible' });
+  try {
+    await page.locator('#red-ui-header-button-deploy').click();
+    const success = page.locator('.red-ui-notification-success, .red-ui-notification:has-text("Successfully deployed")');
+    const confirm = page.locator('.red-ui-notification button:has-text("Confirm deploy")');
+    await Promise.race([success.first().waitFor({ state: 'visible' }), confirm.first().waitFor({ state: 'visible' })]);
+    if (await confirm.first().isVisible()) {
+      await confirm.first().click();
+      await success.first().waitFor({ state: 'visible' });
+    }
+    await page.waitForFunction(() => !RED.nodes.dirty());
+  } catch (err) {
+    const file = join(mkdtempSync(join(tmpdir(), 'editor-deploy-')), 'deploy-failed.png');
+    await page.screenshot({ path: file }).catch(() => undefined);
+    throw new Error(`deploy did not succeed (screenshot: ${file}): ${(err as Error).message}`);
   }
-  await page.waitForFunction(() => !RED.nodes.dirty());
 }
 
 function assertTranslated(text: string, what: string): void {
@@ -413,10 +437,10 @@ function sessionSecrets(requestLogs: unknown[]): string[] {
   return [...found];
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+async function waitFor(check: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
