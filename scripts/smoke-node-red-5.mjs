@@ -94,7 +94,6 @@ async function main() {
     for (const s of sets) {
       if (s.err) problems.push(`${s.id}: ${typeof s.err === 'string' ? s.err : (s.err.message ?? JSON.stringify(s.err))}`);
       if (!s.enabled) problems.push(`${s.id} is disabled`);
-      if (!s.loaded) problems.push(`${s.id} is not loaded`);
     }
     const flowsRes = await globalThis.fetch(new URL('flows', nodeRed.url), { headers: { Accept: 'application/json' } });
     const deployed = await flowsRes.json();

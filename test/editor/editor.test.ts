@@ -416,7 +416,7 @@ async function deploy(page: Page): Promise<void> {
   } catch (err) {
     const file = join(mkdtempSync(join(tmpdir(), 'editor-deploy-')), 'deploy-failed.png');
     await page.screenshot({ path: file }).catch(() => undefined);
-    throw new Error(`deploy did not succeed (screenshot: ${file}): ${(err as Error).message}`);
+    throw new Error(`deploy did not succeed (screenshot: ${file}): ${(err as Error).message}`, { cause: err });
   }
 }
 
