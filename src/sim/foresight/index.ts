@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { PpsomValue } from '../../foresight/codec';
 import {
@@ -44,6 +45,8 @@ export interface ForesightSimulatorOptions {
   /** Replace the seed process (key 338080) and instance (98037). */
   processes?: ProcessDef[];
   instances?: Array<InstanceSeed & { processKey: string }>;
+  /** Serve https:// and wss:// with this key and certificate instead of http:// and ws://. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** One logged PP.SOM request, for tests to assert on what the server received. */
@@ -72,7 +75,7 @@ export type InjectedFault = {
 );
 
 export interface ForesightSimulator {
-  /** Server base, e.g. `http://127.0.0.1:PORT`; append a PPSOM_PATHS value for the endpoint. */
+  /** Server base, e.g. `http://127.0.0.1:PORT` (`https://` with `tls`); append a PPSOM_PATHS value for the endpoint. */
   url: string;
   port: number;
   /** Full endpoint URL for one of the served paths (default: the BI server's virtual-dir path). */
@@ -199,7 +202,7 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
     }
   };
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -207,7 +210,8 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
         if (!res.headersSent) answer(res, 500, 'text/plain; charset=utf-8', 'simulator error');
       });
     });
-  });
+  };
+  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, onRequest) : http.createServer(onRequest);
   server.on('upgrade', (req, socket, head) => monitoring.handleUpgrade(req, socket, head));
 
   const stepMs = options.stepMs ?? 5000;
@@ -233,7 +237,7 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host}:${address.port}`;
 
   return {
     url,
