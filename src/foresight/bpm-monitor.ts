@@ -49,7 +49,11 @@ export interface BpmMonitorOptions {
   backoff?: Backoff;
   pingIntervalMs?: number;
   pongTimeoutMs?: number;
-  /** An open socket that lasts this long (or delivers a frame) resets the backoff. */
+  /**
+   * An open socket that lasts this long resets the backoff. A frame does not:
+   * a server that sends a snapshot and hangs up at once (a finished instance,
+   * a proxy) must not be hammered once a second.
+   */
   stableMs?: number;
   /** Limit for the WebSocket handshake. */
   handshakeTimeoutMs?: number;
@@ -394,7 +398,6 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
       ws.on('pong', alive);
       ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
         alive();
-        this.backoff.reset();
         this.notify('frame', { payload: framePayload(data, isBinary), isBinary, instance: { key: target.key, guid: target.guid }, url: target.url });
       });
       ws.on('error', (err: Error) => {

@@ -148,6 +148,12 @@ describe('BpmMonitor', () => {
     assert.deepEqual(delays, [1000, 2000, 4000, 8000, 8000]);
     await waitFor(connected, 'connected');
     sim.dropSockets();
+    await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting after a short connection');
+    assert.equal(states.at(-1)?.delayMs, 8000, 'a connection that did not last keeps the delay up');
+    await fake.tickAsync(8000);
+    await waitFor(connected, 'connected again');
+    await fake.tickAsync(30_000);
+    sim.dropSockets();
     await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting');
     assert.equal(states.at(-1)?.delayMs, 1000);
   });
