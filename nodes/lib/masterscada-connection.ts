@@ -27,11 +27,16 @@ export interface MasterScadaServerNode extends Node {
   readonly configError: Error | undefined;
 }
 
-/** A Logger that writes through a node's own log methods with every secret masked. */
+/**
+ * A Logger that writes through a node's own log methods with every secret
+ * masked. The engine's warnings go to the log only: the node itself reports
+ * each failure once through `node.error`, and a second copy in the Debug
+ * sidebar would only be noise.
+ */
 export function masterScadaLogger(node: Node, secrets: () => ReadonlyArray<string | undefined>): Logger {
   return {
     debug: (m) => node.debug(redact(m, secrets())),
     info: (m) => node.log(redact(m, secrets())),
-    warn: (m) => node.warn(redact(m, secrets())),
+    warn: (m) => node.log(redact(m, secrets())),
   };
 }
