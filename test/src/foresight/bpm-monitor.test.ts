@@ -134,6 +134,21 @@ describe('BpmMonitor', () => {
     await waitFor(() => frames.length === 3, 'a frame on the new socket');
   });
 
+  it('should renew a session shared by two monitors with a single OpenMetabase', async () => {
+    await setup();
+    sim.startInstance({ key: '98100', startDate: '01.01.2020 00:00:00' });
+    monitor().start();
+    monitor({ instanceKey: '98100' }).start();
+    await waitFor(() => sim.openSockets === 2 && states.filter((s) => s.state === 'connected').length === 2, 'both connected');
+    assert.equal(opsSince(sim).filter((op) => op === 'OpenMetabase').length, 1);
+    sim.expireSessions();
+    await waitFor(() => states.filter((s) => s.state === 'reconnecting').length === 2, 'both reconnecting');
+    await fake.tickAsync(1000);
+    await waitFor(() => sim.openSockets === 2 && states.filter((s) => s.state === 'connected').length === 4, 'both connected again');
+    assert.equal(opsSince(sim).filter((op) => op === 'OpenMetabase').length, 2);
+    assert.equal(sim.liveSessions, 1);
+  });
+
   it('should grow the delay between failed attempts up to the cap, and reset it once connected', async () => {
     await setup();
     sim.inject({ op: 'OpenMetabase', kind: 'http', status: 503, times: 5 });
