@@ -144,7 +144,12 @@ export = function (RED: NodeAPI): void {
     // A persistent store answers through the callback only.
     node.context().get(CURSOR_KEY, store, (err: Error | undefined, value: unknown) => {
       if (err) report(err);
-      start(pickCursor(value, connection.cursors.get(node.id), fingerprint));
+      const { resume, stale } = pickCursor(value, connection.cursors.get(node.id), fingerprint);
+      if (stale) {
+        // Made with other selections or another server: not resumable, so do not leave it running.
+        void connection.client.deleteSubscription(stale.sessionId, stale.subscriptionId, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+      }
+      start(resume);
     });
 
     node.on('input', (msg: NodeMessageInFlow, _send, done) => {

@@ -11,12 +11,15 @@ export interface StoredCursor extends Cursor {
 /**
  * The cursor to resume: the stored one, else the copy the server node kept in
  * memory; either only if it was made for the same server URL and selections.
+ * A cursor made with other settings is returned as `stale`, so its
+ * subscription can be deleted.
  */
-export function pickCursor(stored: unknown, inMemory: StoredCursor | undefined, fingerprint: string): Cursor | undefined {
+export function pickCursor(stored: unknown, inMemory: StoredCursor | undefined, fingerprint: string): { resume?: Cursor; stale?: Cursor } {
   const candidate = isStoredCursor(stored) ? stored : inMemory;
-  if (!candidate || candidate.fingerprint !== fingerprint) return undefined;
+  if (!candidate) return {};
   const { sessionId, subscriptionId, ack } = candidate;
-  return ack === undefined ? { sessionId, subscriptionId } : { sessionId, subscriptionId, ack };
+  const cursor: Cursor = ack === undefined ? { sessionId, subscriptionId } : { sessionId, subscriptionId, ack };
+  return candidate.fingerprint === fingerprint ? { resume: cursor } : { stale: cursor };
 }
 
 function isStoredCursor(v: unknown): v is StoredCursor {

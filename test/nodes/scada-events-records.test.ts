@@ -55,12 +55,12 @@ describe('scada-events msg shaping and settings', () => {
     });
   }
 
-  it('should resume only a cursor made with the same settings', () => {
+  it('should resume only a cursor made with the same settings, and name any other as stale', () => {
     const stored = { sessionId: 's', subscriptionId: 3, ack: 7, fingerprint: 'F' };
-    assert.deepEqual(pickCursor(stored, undefined, 'F'), { sessionId: 's', subscriptionId: 3, ack: 7 });
-    assert.equal(pickCursor(stored, undefined, 'G'), undefined);
-    assert.deepEqual(pickCursor(undefined, { sessionId: 's', subscriptionId: 3, fingerprint: 'F' }, 'F'), { sessionId: 's', subscriptionId: 3 });
-    assert.equal(pickCursor({ sessionId: {}, subscriptionId: 3, fingerprint: 'F' }, undefined, 'F'), undefined);
+    assert.deepEqual(pickCursor(stored, undefined, 'F'), { resume: { sessionId: 's', subscriptionId: 3, ack: 7 } });
+    assert.deepEqual(pickCursor(stored, undefined, 'G'), { stale: { sessionId: 's', subscriptionId: 3, ack: 7 } });
+    assert.deepEqual(pickCursor(undefined, { sessionId: 's', subscriptionId: 3, fingerprint: 'F' }, 'F'), { resume: { sessionId: 's', subscriptionId: 3 } });
+    assert.deepEqual(pickCursor({ sessionId: {}, subscriptionId: 3, fingerprint: 'F' }, undefined, 'F'), {});
   });
 
   it('should tell memory-only context stores from persistent ones', () => {

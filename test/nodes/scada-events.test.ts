@@ -165,6 +165,22 @@ describe('scada-events node', () => {
     assert.equal(new Set(ids).size, ids.length, 'no duplicates');
   });
 
+  it('should start a new subscription and delete the old one when the selections changed on redeploy', async () => {
+    sim.raise();
+    await load();
+    await waitFor(() => records().length === 1, 'first msg');
+    const changed = flow();
+    const ev = changed.find((n) => n.id === 'ev') as { selections: Array<{ fields: unknown[] }> };
+    ev.selections[0].fields.push({ id: 6, name: 'Acked' });
+    await helper.setFlows(changed as never, 'nodes');
+    attach();
+    await waitFor(() => records().length === 2, 'refresh from the new subscription');
+    assert.deepEqual(sim.requestsFor('DeleteSubscription').map((r) => (r.body as { subscriptionId: number }).subscriptionId), [1]);
+    assert.equal(sim.requestsFor('CreateSubscription').length, 2);
+    assert.equal(records()[1].payload!.Acked, false);
+    assert.equal(sim.subscriptionCount, 1);
+  });
+
   it('should subscribe again, refresh, and say so in a msg and the status when the server lost the subscription', async () => {
     const alarm = sim.raise();
     await load({ pollInterval: 0.2 });
