@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, URL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -106,6 +107,10 @@ async function main() {
       console.error(nodeRed.lines.slice(-60).join('\n'));
       throw new Error(`Node-RED ${redVersion} on Node.js ${nodeVersion}:\n  ${problems.join('\n  ')}`);
     }
+    // Let the example flows run against the simulators for a moment and show what they logged.
+    await sleep(3000);
+    const complaints = nodeRed.lines.filter((l) => /\[(error|warn)\]/.test(l) && !/Projects disabled|unencrypted credentials/i.test(l));
+    for (const line of complaints) log(`Node-RED 5 logged: ${line}`);
     log(`OK: ${sets.map((s) => `${s.id} (${s.types.join(', ')})`).join('; ')} registered and enabled, no load errors`);
   } finally {
     await nodeRed?.stop();
