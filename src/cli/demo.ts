@@ -13,7 +13,6 @@ import {
   DEFAULT_HOST,
   DEFAULT_MASTERSCADA_PORT,
   DEMO_ACCOUNT,
-  FORESIGHT_SERVICE_PATH,
   startSimulators,
 } from './run-simulators';
 import { exitOnSignal, listenErrorHint } from './shutdown';
@@ -108,9 +107,7 @@ async function main(): Promise<void> {
       masterscadaPort: numberFlag(values['masterscada-port'], '--masterscada-port'),
       foresightPort: numberFlag(values['foresight-port'], '--foresight-port'),
       alarmRate: numberFlag(values['alarm-rate'], '--alarm-rate'),
-      skipMissing: true,
     });
-    for (const name of sims.missing) console.log(`demo: the ${name} simulator is not built; starting without it.`);
   } catch (err) {
     const e = err as { port?: number };
     console.error(`demo: ${listenErrorHint(err, 'Simulator', host, e.port ?? 0) ?? (err as Error).message}`);
@@ -161,7 +158,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`Node-RED editor:           ${nodeRed.url}`);
   if (sims.masterscadaUrl) console.log(`MasterSCADA 4D simulator:  ${sims.masterscadaUrl}`);
-  if (sims.foresightUrl) console.log(`Foresight PP.SOM endpoint: ${sims.foresightUrl}${FORESIGHT_SERVICE_PATH}`);
+  if (sims.foresightServiceUrl) console.log(`Foresight PP.SOM endpoint: ${sims.foresightServiceUrl}`);
   console.log(`Simulator account:         ${DEMO_ACCOUNT.username} / ${DEMO_ACCOUNT.password}`);
   console.log('Press Ctrl-C to stop everything.');
 
