@@ -3,8 +3,9 @@ import { classifyFault, maskMonikers } from './vendor';
 
 /**
  * A PP.SOM fault (JSON `Fault` or SOAP `Fault`). `code` is SESSION when the
- * moniker is dead (renew the session and run the chain again), NOT_FOUND for
- * a key that does not exist (fix the settings), SERVER otherwise.
+ * moniker is dead (renew the session and run the chain again), CONFIG when
+ * the account was refused and NOT_FOUND for a key that does not exist (both:
+ * fix the settings, never retried), SERVER otherwise.
  */
 export class PpsomFaultError extends IntegrationError {
   /** The server's `faultcode`, e.g. `soapenv:Client`. */
@@ -14,7 +15,9 @@ export class PpsomFaultError extends IntegrationError {
 
   constructor(operation: string, faultCode: string, faultString: string, httpStatus: number) {
     const kind = classifyFault(faultString);
-    super(kind, `${operation} failed: ${maskMonikers(faultString) || 'fault without text'}`, { retriable: kind !== 'NOT_FOUND' });
+    super(kind === 'AUTH' ? 'CONFIG' : kind, `${operation} failed: ${maskMonikers(faultString) || 'fault without text'}`, {
+      retriable: kind === 'SESSION' || kind === 'SERVER',
+    });
     this.serverCode = faultCode;
     this.operation = operation;
     this.httpStatus = httpStatus;

@@ -66,10 +66,22 @@ export const SESSION_FAULT_PATTERNS: readonly RegExp[] = [
 /** Faults that mean "no such object, instance or operation": settings to fix, not worth retrying. */
 export const NOT_FOUND_FAULT_PATTERNS: readonly RegExp[] = [/не найден/i, /not found/i, /does not exist/i, /не существует/i];
 
-export type FaultKind = 'SESSION' | 'NOT_FOUND' | 'SERVER';
+/**
+ * Faults that mean "the account was refused". Never retried: repeated failed
+ * logins can lock a directory account, and only new settings can help.
+ */
+export const AUTH_FAULT_PATTERNS: readonly RegExp[] = [
+  /неверн\S* (имя пользователя|пароль|логин|учётн|учетн)/i,
+  /(invalid|wrong|incorrect|bad) (user ?name|user|password|login|credentials)/i,
+  /(authentication|logon|login) failed/i,
+  /(учётная|учетная) запись (заблокирована|отключена)/i,
+];
+
+export type FaultKind = 'SESSION' | 'AUTH' | 'NOT_FOUND' | 'SERVER';
 
 export function classifyFault(faultString: string): FaultKind {
   if (SESSION_FAULT_PATTERNS.some((p) => p.test(faultString))) return 'SESSION';
+  if (AUTH_FAULT_PATTERNS.some((p) => p.test(faultString))) return 'AUTH';
   if (NOT_FOUND_FAULT_PATTERNS.some((p) => p.test(faultString))) return 'NOT_FOUND';
   return 'SERVER';
 }

@@ -254,6 +254,16 @@ describe('BpmMonitor', () => {
     assert.equal(states.at(-1)?.state, 'connected');
   });
 
+  it('should give up after one refused login, so a directory account is not locked by retries', async () => {
+    await setup({}, { password: 'wrong' });
+    monitor().start();
+    await waitFor(() => states.at(-1)?.state === 'failed', 'failed');
+    assert.equal((failures[0].error as IntegrationError).code, 'CONFIG');
+    await fake.tickAsync(120_000);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(opsSince(sim), ['OpenMetabase']);
+  });
+
   it('should wait for a process without instances and connect when one starts', async () => {
     await setup({ instances: [] });
     monitor().start();

@@ -63,8 +63,11 @@ for (const transport of ['json', 'soap'] as PpsomTransport[]) {
       assert.equal(newestInstance(list)?.key, '98040');
     });
 
-    it('should report a wrong password as a SERVER fault with the server text', async () => {
-      await assert.rejects(client.openMetabase(SEED.repositoryId, { user: 'demo', password: 'nope' }), (e: PpsomFaultError) => e instanceof PpsomFaultError && e.code === 'SERVER' && /Неверное имя/.test(e.message));
+    it('should report a wrong password as a CONFIG fault that is not retried, with the server text', async () => {
+      await assert.rejects(
+        client.openMetabase(SEED.repositoryId, { user: 'demo', password: 'nope' }),
+        (e: PpsomFaultError) => e instanceof PpsomFaultError && e.code === 'CONFIG' && !e.retriable && /Неверное имя/.test(e.message),
+      );
     });
 
     it('should report an unknown repository and an unknown process as NOT_FOUND', async () => {
