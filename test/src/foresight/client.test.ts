@@ -121,6 +121,63 @@ for (const transport of ['json', 'soap'] as PpsomTransport[]) {
   });
 }
 
+// The vendor's example answers, verbatim apart from abridged monikers (spec §3.1, §4.1, §4.3, §4.6 and the OpenMonitoringWS page).
+const CONN = 'DPEAJGROMGHGGOAECDBOBOCJCPGMIIEEKJEBOPGBJKEJKAEH!M';
+const PROC = 'MGJFJPPOBBDDGOAECMABJPKINDGPEBIEBLJDEKDGIANBKOGK!M!S!BPIMOEODAPBBDDGOAEDHLCADLCMDDIJDCEGJPKIJEBEEOLAHIL';
+const VENDOR_ANSWERS = {
+  json: {
+    OpenMetabase: `{"OpenMetabaseResult":{"id":"${CONN}","sessKey":"394186","sessCookie":"C1","version":"166","defLocale":"1049","driver":"2"}}`,
+    OpenBpmProcess: `{"OpenBpmProcessResult":{"id":{"id":"${PROC}"}}}`,
+    GetProcessInstances:
+      '{"GetProcessInstancesResult":{"operations":"1","list":{"it":{"key":"98037","startDate":"21.06.2024 08:27:14","comment":"","prms":"Branches = \'Large branches\'"}}}}',
+    OpenMonitoringWS: '{\n "OpenMonitoringWSResult" :\n  {\n   "url" : "BPMMONID!{6386DAFD-2FB5-4E14-B5A2-569F41AD14A8}"\n  }\n}',
+  },
+  soap: {
+    OpenMetabase:
+      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><OpenMetabaseResult xmlns="http://www.fsight.ru/PP.SOM.Som" xmlns:q1="http://www.fsight.ru/PP.SOM.Som" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+      `<id xmlns="">${CONN}</id><sessKey xmlns="">394186</sessKey><sessCookie xmlns="">C1</sessCookie><version xmlns="">166</version><defLocale xmlns="">1049</defLocale><driver xmlns="">2</driver></OpenMetabaseResult></soapenv:Body></soapenv:Envelope>`,
+    OpenBpmProcess:
+      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><OpenBpmProcessResult xmlns="http://www.fsight.ru/PP.SOM.Som" xmlns:q1="http://www.fsight.ru/PP.SOM.Som" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+      `<id xmlns=""><id>${PROC}</id></id></OpenBpmProcessResult></soapenv:Body></soapenv:Envelope>`,
+    GetProcessInstances:
+      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><GetProcessInstancesResult xmlns="http://www.fsight.ru/PP.SOM.Som" xmlns:q1="http://www.fsight.ru/PP.SOM.Som" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+      '<operations xmlns="">1</operations><list xmlns=""><it><key>98037</key><startDate>21.06.2024 08:27:14</startDate><comment /><prms>Branches = \'Large branches\'</prms></it></list></GetProcessInstancesResult></soapenv:Body></soapenv:Envelope>',
+    OpenMonitoringWS: `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">
+<soapenv:Body>
+<OpenMonitoringWSResult xmlns="http://www.fsight.ru/PP.SOM.Som" xmlns:q1="http://www.fsight.ru/PP.SOM.Som" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <url xmlns="">BPMMONID!{6386DAFD-2FB5-4E14-B5A2-569F41AD14A8}</url>  </OpenMonitoringWSResult>
+  </soapenv:Body>
+  </soapenv:Envelope>`,
+  },
+};
+
+for (const transport of ['json', 'soap'] as const) {
+  describe(`PpsomClient reading the vendor's example answers over ${transport.toUpperCase()}`, () => {
+    let sim: ForesightSimulator;
+    let client: PpsomClient;
+    before(async () => {
+      sim = await startForesightSimulator({ stepMs: 0 });
+      client = new PpsomClient({ endpoint: sim.endpoint(), transport });
+    });
+    after(async () => {
+      await client.close();
+      await sim.close();
+    });
+    const answer = (op: keyof (typeof VENDOR_ANSWERS)['json']) => sim.inject({ op, kind: 'raw', body: VENDOR_ANSWERS[transport][op] });
+
+    it('should read OpenMetabase, OpenBpmProcess, GetProcessInstances and OpenMonitoringWS as the vendor shows them', async () => {
+      answer('OpenMetabase');
+      assert.deepEqual(await client.openMetabase('WAREHOUSE', CREDS), { id: CONN, sessKey: '394186', version: '166' });
+      answer('OpenBpmProcess');
+      assert.equal(await client.openBpmProcess(CONN, '338080'), PROC);
+      answer('GetProcessInstances');
+      assert.deepEqual(await client.getProcessInstances(PROC), [{ key: '98037', startDate: '21.06.2024 08:27:14', comment: '', prms: "Branches = 'Large branches'" }]);
+      answer('OpenMonitoringWS');
+      assert.equal(await client.openMonitoringWS(PROC, '98037', '{99654793-F719-4107-AD36-F1060FCD62F5}'), 'BPMMONID!{6386DAFD-2FB5-4E14-B5A2-569F41AD14A8}');
+    });
+  });
+}
+
 describe('PpsomClient endpoints', () => {
   let sim: ForesightSimulator;
   before(async () => {
