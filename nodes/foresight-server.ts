@@ -12,6 +12,7 @@ interface ForesightServerDef extends NodeDef {
   transport: 'json' | 'soap';
   wsPathPrefix: string;
   timeout: string | number;
+  keepAlive: string | number;
   usetls: boolean;
   tls: string;
 }
@@ -31,12 +32,11 @@ export = function (RED: NodeAPI): void {
     const creds = node.credentials ?? {};
     const secrets = (): string[] => [creds.password, creds.moniker, ...(node.foresight?.session.secrets() ?? [])].filter((s): s is string => Boolean(s));
     try {
-      const timeoutS = Number(config.timeout);
       const tls = config.usetls ? tlsOptionsFrom(RED, config.tls) : undefined;
       const client = new PpsomClient({
         endpoint: (config.endpoint ?? '').trim(),
         transport: config.transport === 'soap' ? 'soap' : 'json',
-        timeoutMs: Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS * 1000 : undefined,
+        timeoutMs: seconds(config.timeout, 1),
         tls,
       });
       const session = new ForesightSession({
@@ -45,6 +45,7 @@ export = function (RED: NodeAPI): void {
         user: creds.username ?? '',
         password: creds.password ?? '',
         connectionMoniker: creds.moniker?.trim() || undefined,
+        keepAliveMs: seconds(config.keepAlive, 10),
         logger: nodeLogger(node, secrets),
       });
       node.foresight = {
@@ -78,3 +79,9 @@ export = function (RED: NodeAPI): void {
     },
   });
 };
+
+/** A setting in seconds as ms; undefined (the built-in default) when blank or below `min`. */
+function seconds(value: string | number | undefined, min: number): number | undefined {
+  const n = Number(value);
+  return value !== '' && Number.isFinite(n) && n >= min ? n * 1000 : undefined;
+}

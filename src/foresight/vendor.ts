@@ -157,15 +157,20 @@ export function maskMonikers(text: string): string {
 }
 
 /**
- * `ws[s]://<host>[:port][prefix]/service?id=<url>` for a PP.SOM endpoint
- * (spec §7). The vendor shows the token appended raw; it is percent-encoded
- * here so `{`, `}` and `!` survive every proxy.
+ * The vendor appends the token raw (`…?id=BPMMONID!{GUID}`, spec §7), which
+ * is also what a browser sends. We percent-encode it so `{`, `}` and `!`
+ * survive every proxy; a server that compares the raw query string would
+ * need this switched off.
  */
+export const PERCENT_ENCODE_MONITORING_ID = true;
+
+/** `ws[s]://<host>[:port][prefix]/service?id=<url>` for a PP.SOM endpoint (spec §7). */
 export function monitoringSocketAddress(endpoint: string | URL, pathPrefix: string, monitoringUrl: string): string {
   const base = new URL(endpoint);
   const scheme = base.protocol === 'https:' ? 'wss:' : 'ws:';
   const prefix = normalisePathPrefix(pathPrefix);
-  return `${scheme}//${base.host}${prefix}${WS_SERVICE_PATH}?${WS_ID_PARAM}=${encodeURIComponent(monitoringUrl)}`;
+  const id = PERCENT_ENCODE_MONITORING_ID ? encodeURIComponent(monitoringUrl) : monitoringUrl;
+  return `${scheme}//${base.host}${prefix}${WS_SERVICE_PATH}?${WS_ID_PARAM}=${id}`;
 }
 
 /** `FPBI_App_v10.x/` → `/FPBI_App_v10.x`; blank → `` */

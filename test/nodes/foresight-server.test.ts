@@ -42,8 +42,17 @@ describe('foresight-server node', () => {
     const node = helper.getNode('srv') as unknown as ForesightServerNode;
     assert.ok(node.foresight);
     assert.equal(node.configError, undefined);
+    assert.equal((node.foresight.session as unknown as { keepAliveMs: number }).keepAliveMs, 600_000, 'the built-in keep-alive');
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(sim.requests.length, 0);
+  });
+
+  it('should pass the keep-alive and timeout settings on, in seconds', async () => {
+    await helper.load(foresightServer, [server({ keepAlive: '120', timeout: '1' })] as never, { srv: { username: 'demo', password: 'demo' } });
+    const node = helper.getNode('srv') as unknown as ForesightServerNode;
+    assert.equal((node.foresight!.session as unknown as { keepAliveMs: number }).keepAliveMs, 120_000);
+    sim.inject({ kind: 'slow', delayMs: 3000 });
+    await assert.rejects(node.foresight!.session.connection(), /within 1000 ms/);
   });
 
   it('should open the session once, share it, and close it with CloseMetabase when the flow stops', async () => {
