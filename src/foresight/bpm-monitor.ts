@@ -255,7 +255,10 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     this.setState({ state: 'connecting' });
     const end = await this.runSocket(target, signal);
     if (!end.opened) {
-      throw new TransportError(`monitoring socket refused: ${end.error ? describeError(end.error) : `${end.code} ${end.reason}`}`);
+      const why = end.error ? describeError(end.error) : `${end.code} ${end.reason}`;
+      // A path that is always 404 usually means the BI server sits in a virtual directory (spec §7, §11 q1).
+      const hint = /\b404\b/.test(why) ? ` at ${this.socketPath()}; check the WebSocket path prefix` : '';
+      throw new TransportError(`monitoring socket refused: ${why}${hint}`);
     }
     return end;
   }
@@ -410,6 +413,10 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
         resolve({ opened, code, reason: reason.toString('utf8'), error });
       });
     });
+  }
+
+  private socketPath(): string {
+    return new URL(monitoringSocketAddress(this.options.client.endpoint, this.options.wsPathPrefix ?? DEFAULT_WS_PATH_PREFIX, '')).pathname;
   }
 
   private closeSocket(): void {

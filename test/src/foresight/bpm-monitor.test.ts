@@ -95,6 +95,14 @@ describe('BpmMonitor', () => {
     assert.equal(sim.sockets[0].id, SEED.monitoringUrl);
   });
 
+  it('should point at the WebSocket path prefix when the socket path answers 404', async () => {
+    await setup();
+    monitor({ wsPathPrefix: '/wrong-dir' }).start();
+    await waitFor(() => failures.length === 1, 'the refused socket');
+    assert.match(failures[0].error.message, /404 at \/wrong-dir\/service; check the WebSocket path prefix/);
+    assert.equal(states.at(-1)?.state, 'reconnecting');
+  });
+
   it('should skip the look-ups when the instance key and GUID are given', async () => {
     await setup();
     monitor({ instanceKey: SEED.instanceKey, instanceGuid: SEED.instId }).start();
