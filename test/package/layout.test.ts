@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import ts from 'typescript';
 import { readExamples } from '../../src/cli/demo-flows';
+import { DEFAULT_FORESIGHT_PORT, DEFAULT_MASTERSCADA_PORT } from '../../src/cli/run-simulators';
 import { packageUnderTest } from '../helpers/node-red-runtime';
 
 const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor'];
@@ -66,6 +67,44 @@ describe('package layout', function () {
       const regs = existsSync(html) ? registrationsIn(readFileSync(html, 'utf8')) : [];
       for (const reg of regs) {
         if (reg.category !== 'config') assert.ok(used.has(reg.type), `${name}: type ${reg.type} appears in no example`);
+      }
+    }
+  });
+
+  it('should meet the Flow Library scorecard rules on package.json (P01, P03, P05, P06, P07, D01)', function () {
+    const json = pkg.info.json as typeof pkg.info.json & {
+      license?: string;
+      repository?: unknown;
+      bugs?: unknown;
+      keywords?: string[];
+      engines?: { node?: string };
+      'node-red'?: { version?: string };
+    };
+    assert.ok(json.license, 'P01 license');
+    assert.ok(json.repository || json.bugs, 'P03 repository or bugs');
+    assert.ok(json.keywords?.includes('node-red'), 'P05 keyword node-red');
+    assert.match(json.name, /^(@[\w-]+\/|node-red-contrib-)/, 'P04 scoped or node-red-contrib- name');
+    // P06: an open lower bound that the current Node-RED 5 release satisfies.
+    assert.match(json['node-red']?.version ?? '', /^>=\s*[0-5]\.\d+\.\d+$/, 'P06 node-red.version');
+    // P07: Node 22.9.0 (Node-RED 5's minimum) must satisfy engines.node.
+    const min = /^>=\s*(\d+)(?:\.(\d+))?/.exec(json.engines?.node ?? '');
+    assert.ok(min && (Number(min[1]) < 22 || (Number(min[1]) === 22 && Number(min[2] ?? 0) <= 9)), `P07 engines.node ${json.engines?.node}`);
+    assert.ok(Object.keys(json.dependencies ?? {}).length <= 6, 'D01 at most 6 runtime dependencies');
+    assert.ok(!('node-red' in (json.dependencies ?? {})), 'node-red is not a runtime dependency');
+  });
+
+  it('should point example config nodes at the simulators\' default addresses (the demo rewrites exactly these)', function () {
+    const expected: Record<string, string> = {
+      'masterscada-server': `http://127.0.0.1:${DEFAULT_MASTERSCADA_PORT}`,
+      'foresight-server': `http://127.0.0.1:${DEFAULT_FORESIGHT_PORT}`,
+    };
+    for (const example of readExamples(join(pkg.info.root, 'examples'))) {
+      for (const node of example.nodes.filter((n) => n.type in expected)) {
+        const urls = Object.values(node).filter((v): v is string => typeof v === 'string' && /^https?:\/\//.test(v));
+        assert.ok(urls.length > 0, `${example.name}: ${node.type} has a URL`);
+        for (const url of urls) {
+          assert.ok(url === expected[node.type] || url.startsWith(`${expected[node.type]}/`), `${example.name}: ${node.type} points at ${url}`);
+        }
       }
     }
   });
