@@ -136,6 +136,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
   private lease: SessionLease | undefined;
   private socket: WebSocket | undefined;
   private lastTarget: MonitorTarget | undefined;
+  private lastSeen: number | undefined;
 
   constructor(options: BpmMonitorOptions) {
     super();
@@ -152,6 +153,11 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
 
   get state(): MonitorState {
     return this.currentState;
+  }
+
+  /** Clock time of the last sign of life from the server's socket (open, pong or frame); never moved by our own timers. */
+  get lastSeenAt(): number | undefined {
+    return this.lastSeen;
   }
 
   /** The instance and token in use (or last used). */
@@ -370,6 +376,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
         pingTimer = pongTimer = stableTimer = undefined;
       };
       const alive = (): void => {
+        this.lastSeen = this.clock.now();
         if (pongTimer !== undefined) this.clock.clearTimeout(pongTimer);
         pongTimer = undefined;
       };
@@ -391,6 +398,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
 
       ws.on('open', () => {
         opened = true;
+        this.lastSeen = this.clock.now();
         schedulePing();
         stableTimer = this.clock.setTimeout(() => {
           stableTimer = undefined;

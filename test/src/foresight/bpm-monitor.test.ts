@@ -198,16 +198,19 @@ describe('BpmMonitor', () => {
     await waitFor(connected, 'connected again');
   });
 
-  it('should keep a socket that answers pings', async () => {
+  it('should keep a socket that answers pings, and count only answers as signs of life', async () => {
     await setup();
-    monitor().start();
+    const m = monitor();
+    m.start();
     await waitFor(connected, 'connected');
     for (let i = 0; i < 3; i += 1) {
       await fake.tickAsync(30_000);
-      await new Promise((r) => setTimeout(r, 30));
+      await waitFor(() => m.lastSeenAt === fake.now, `the pong to ping ${i + 1}`);
     }
-    await fake.tickAsync(10_000);
-    await new Promise((r) => setTimeout(r, 30));
+    sim.setSilent(true);
+    await fake.tickAsync(30_000);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(m.lastSeenAt, fake.now - 30_000, 'an unanswered ping is no sign of life');
     assert.equal(states.at(-1)?.state, 'connected');
     assert.equal(failures.length, 0);
   });
