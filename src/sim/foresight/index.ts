@@ -1,28 +1,21 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { PpsomValue } from '../../foresight/codec';
-import {
-  PPSOM_PATHS,
-  SERVER_SESSION_TIMEOUT_MS,
-  SESSION_FAULT_CODE_JSON,
-  SESSION_FAULT_CODE_SOAP,
-  SESSION_FAULT_TEXT,
-  WS_SERVICE_PATH,
-} from '../../foresight/vendor';
+import { PPSOM_PATHS, SERVER_SESSION_TIMEOUT_MS, WS_SERVICE_PATH } from '../../foresight/vendor';
+import { PpsomEndpoint } from './http-endpoint';
+import type { InjectedFault, SimRequest } from './http-endpoint';
 import { MonitoringSockets } from './monitoring-socket';
 import type { SocketLogEntry } from './monitoring-socket';
 import { ProcessModel, SEED, SEED_PROCESS } from './model';
 import type { Instance, InstanceSeed, ProcessDef } from './model';
-import { PpsomService, SimFault } from './service';
+import { PpsomService } from './service';
 import { SessionTable } from './sessions';
-import { WireError, encodeFault, encodeResult, parseRequest } from './wire';
-import type { WireFormat } from './wire';
 
 export { PPSOM_PATHS } from '../../foresight/vendor';
 export { SEED, SEED_PROCESS } from './model';
 export type { Instance, InstanceSeed, ProcessDef, StageDef, StepDef } from './model';
 export type { SocketLogEntry } from './monitoring-socket';
+export type { InjectedFault, SimRequest } from './http-endpoint';
 
 /** The WebSocket paths the simulator accepts monitoring upgrades on (spec §7: with and without the virtual dir). */
 export const WS_PATHS = [WS_SERVICE_PATH, `/FPBI_App_v10.x${WS_SERVICE_PATH}`] as const;
@@ -48,31 +41,6 @@ export interface ForesightSimulatorOptions {
   /** Serve https:// and wss:// with this key and certificate instead of http:// and ws://. */
   tls?: { key: string | Buffer; cert: string | Buffer };
 }
-
-/** One logged PP.SOM request, for tests to assert on what the server received. */
-export interface SimRequest {
-  time: number;
-  path: string;
-  format: WireFormat | 'unknown';
-  op: string;
-  params: PpsomValue;
-  status: number;
-}
-
-/** A scripted misbehaviour for the next matching request(s). */
-export type InjectedFault = {
-  /** Operation to match; any operation when omitted. */
-  op?: string;
-  /** How many requests it applies to; default 1. */
-  times?: number;
-} & (
-  | { kind: 'fault'; message?: string; code?: string; status?: number }
-  | { kind: 'session' }
-  | { kind: 'http'; status: number; body?: string; contentType?: string }
-  | { kind: 'raw'; body: string; status?: number; contentType?: string }
-  | { kind: 'slow'; delayMs: number }
-  | { kind: 'drop' }
-);
 
 export interface ForesightSimulator {
   /** Server base, e.g. `http://127.0.0.1:PORT` (`https://` with `tls`); append a PPSOM_PATHS value for the endpoint. */
@@ -117,101 +85,10 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
   const sessions = new SessionTable(options.sessionTimeoutMs ?? SERVER_SESSION_TIMEOUT_MS, Date.now, SEED.monitoringUrl);
   const service = new PpsomService(model, sessions, { repositoryId, users: options.users ?? { [SEED.user]: SEED.password } }, SEED.instanceKey);
   const monitoring = new MonitoringSockets(model, sessions, WS_PATHS);
-  const httpPaths = new Set<string>(Object.values(PPSOM_PATHS));
-  const requests: SimRequest[] = [];
-  const faults: Array<InjectedFault & { left: number }> = [];
-  const timers = new Set<NodeJS.Timeout>();
   const loop = options.loop ?? true;
 
-  const takeFault = (op: string): InjectedFault | undefined => {
-    const i = faults.findIndex((f) => f.op === undefined || f.op === op);
-    if (i < 0) return undefined;
-    const f = faults[i];
-    f.left -= 1;
-    if (f.left <= 0) faults.splice(i, 1);
-    return f;
-  };
-
-  const answer = (res: http.ServerResponse, status: number, contentType: string, body: string): void => {
-    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  };
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (!httpPaths.has(path)) return answer(res, 404, 'text/plain; charset=utf-8', 'Not Found');
-    if (req.method !== 'POST') return answer(res, 405, 'text/plain; charset=utf-8', 'POST a JSON or SOAP request');
-    const entry: SimRequest = { time: Date.now(), path, format: 'unknown', op: '', params: '', status: 0 };
-    requests.push(entry);
-    let format: WireFormat = body.trimStart().startsWith('<') ? 'soap' : 'json';
-    try {
-      const parsed = parseRequest(body);
-      format = parsed.format;
-      Object.assign(entry, { format, op: parsed.op, params: parsed.params });
-    } catch (err) {
-      entry.status = 500;
-      const f = encodeFault(format, format === 'json' ? 'soapenv:Sender' : 'soapenv:Client', err instanceof WireError ? err.message : 'Ошибка разбора запроса');
-      return answer(res, 500, f.contentType, f.body);
-    }
-    let fault = takeFault(entry.op);
-    if (fault?.kind === 'slow') {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          timers.delete(t);
-          resolve();
-        }, fault!.kind === 'slow' ? fault!.delayMs : 0);
-        timers.add(t);
-      });
-      if (res.destroyed) return;
-      fault = undefined;
-    }
-    if (fault?.kind === 'drop') {
-      entry.status = -1;
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'http') {
-      entry.status = fault.status;
-      return answer(res, fault.status, fault.contentType ?? 'text/html; charset=utf-8', fault.body ?? `<html><body>HTTP ${fault.status}</body></html>`);
-    }
-    if (fault?.kind === 'raw') {
-      entry.status = fault.status ?? 200;
-      return answer(res, entry.status, fault.contentType ?? (format === 'json' ? 'application/json; charset=utf-8' : 'text/xml; charset=utf-8'), fault.body);
-    }
-    if (fault?.kind === 'fault' || fault?.kind === 'session') {
-      const isSession = fault.kind === 'session';
-      const message = isSession ? SESSION_FAULT_TEXT : (fault.kind === 'fault' && fault.message) || 'Внутренняя ошибка сервера';
-      const defaultCode = format === 'json' ? SESSION_FAULT_CODE_JSON : isSession ? SESSION_FAULT_CODE_SOAP : 'soapenv:Server';
-      const code = fault.kind === 'fault' && fault.code ? fault.code : defaultCode;
-      entry.status = fault.kind === 'fault' && fault.status ? fault.status : 500;
-      const f = encodeFault(format, code, message);
-      return answer(res, entry.status, f.contentType, f.body);
-    }
-    try {
-      const result = service.execute(entry.op, entry.params);
-      const a = encodeResult(format, entry.op, result);
-      entry.status = 200;
-      answer(res, 200, a.contentType, a.body);
-    } catch (err) {
-      // Faults are HTTP 500 with a Fault body (spec §6 suggestion).
-      const sim = err instanceof SimFault ? err : new SimFault(err instanceof Error ? err.message : String(err), 'server');
-      const code = format === 'json' ? SESSION_FAULT_CODE_JSON : sim.kind === 'server' ? 'soapenv:Server' : SESSION_FAULT_CODE_SOAP;
-      const f = encodeFault(format, code, sim.message);
-      entry.status = 500;
-      answer(res, 500, f.contentType, f.body);
-    }
-  };
-
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch(() => {
-        if (!res.headersSent) answer(res, 500, 'text/plain; charset=utf-8', 'simulator error');
-      });
-    });
-  };
-  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, onRequest) : http.createServer(onRequest);
+  const endpoint = new PpsomEndpoint(service, new Set<string>(Object.values(PPSOM_PATHS)));
+  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, endpoint.listener) : http.createServer(endpoint.listener);
   server.on('upgrade', (req, socket, head) => monitoring.handleUpgrade(req, socket, head));
 
   const stepMs = options.stepMs ?? 5000;
@@ -243,7 +120,7 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
     url,
     port: address.port,
     endpoint: (path = 'virtualDir') => `${url}${PPSOM_PATHS[path]}`,
-    requests,
+    requests: endpoint.requests,
     sockets: monitoring.log,
     get openSockets() {
       return monitoring.openCount;
@@ -254,8 +131,8 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
     model,
     advance: (instanceKey) => (instanceKey ? void model.advance(instanceKey, loop) : advanceAll()),
     startInstance: (seed = {}, processKey = SEED.processKey) => model.addInstance(processKey, seed),
-    inject: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
-    clearFaults: () => void faults.splice(0),
+    inject: (fault) => endpoint.inject(fault),
+    clearFaults: () => endpoint.clearFaults(),
     expireSessions: () => sessions.expireAll(),
     dropSockets: () => monitoring.dropAll(),
     setSilent: (silent) => {
@@ -264,8 +141,7 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
     close: async () => {
       if (stepTimer) clearInterval(stepTimer);
       clearInterval(sweepTimer);
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      endpoint.close();
       await monitoring.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
