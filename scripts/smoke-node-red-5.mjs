@@ -6,6 +6,7 @@
 //
 // Usage: node scripts/smoke-node-red-5.mjs [--refresh]   (after `npm run build`)
 // Env:   NODE_RED_5_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/node-red-contrib-foresight-masterscada/node-red-5)
+/* global window, document -- inside page.evaluate/waitForFunction callbacks, which run in the browser */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -107,6 +108,7 @@ async function main() {
       console.error(nodeRed.lines.slice(-60).join('\n'));
       throw new Error(`Node-RED ${redVersion} on Node.js ${nodeVersion}:\n  ${problems.join('\n  ')}`);
     }
+    await checkEditor(nodeRed.url);
     // Let the example flows run against the simulators for a moment and show what they logged.
     await sleep(3000);
     const complaints = nodeRed.lines.filter((l) => /\[(error|warn)\]/.test(l) && !/Projects disabled|unencrypted credentials/i.test(l));
@@ -118,6 +120,61 @@ async function main() {
     rmSync(work, { recursive: true, force: true });
   }
   log(`done in ${elapsed()}`);
+}
+
+/**
+ * The Node-RED 5 editor (new sidebars, dark theme support) in Debian's Chromium: both flow nodes in the
+ * palette, no failed request for this package's files, every node's edit dialog opens on the deployed
+ * example flows. Leaves a screenshot.
+ */
+async function checkEditor(url) {
+  const { launchChromium } = require(join(root, 'dist', 'test', 'helpers', 'chromium.js'));
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    const failed = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400 && r.url().includes(pkg.name)) failed.push(`${r.status()} ${r.url()}`);
+    });
+    page.on('requestfailed', (r) => {
+      if (r.url().includes(pkg.name)) failed.push(`failed ${r.url()}`);
+    });
+    await page.goto(url, { timeout: 60_000 });
+    await page.waitForFunction(() => window.RED?.workspaces?.active?.(), undefined, { timeout: 60_000 });
+    for (const t of ['scada-events', 'bpm-monitor']) {
+      await page.locator(`.red-ui-palette-node[data-palette-type="${t}"]`).waitFor({ state: 'attached', timeout: 30_000 });
+    }
+    const opened = await page.evaluate(async (types) => {
+      const result = {};
+      for (const t of types) {
+        let node = window.RED.nodes.filterNodes({ type: t })[0];
+        window.RED.nodes.eachConfig((n) => {
+          if (!node && n.type === t) node = n;
+        });
+        if (!node) {
+          result[t] = 'no node of this type in the example flows';
+          continue;
+        }
+        if (window.RED.nodes.getType(t).category === 'config') window.RED.editor.editConfig('', t, node.id);
+        else window.RED.editor.edit(node);
+        const form = t.endsWith('-server') ? '#node-config-dialog-edit-form' : '#dialog-form';
+        for (let i = 0; i < 100 && !document.querySelector(`${form} .form-row`); i++) await new Promise((r) => window.setTimeout(r, 100));
+        result[t] = document.querySelectorAll(`${form} .form-row label`).length;
+        window.RED.tray.close();
+        await new Promise((r) => window.setTimeout(r, 600));
+      }
+      return result;
+    }, NODE_TYPES);
+    const shot = join(mkdtempSync(join(tmpdir(), 'smoke-nr5-editor-')), 'node-red-5-editor.png');
+    await page.screenshot({ path: shot });
+    const bad = Object.entries(opened).filter(([, labels]) => typeof labels !== 'number' || labels < 2);
+    if (failed.length || bad.length) {
+      throw new Error(`Node-RED 5 editor: ${[...failed, ...bad.map(([t, v]) => `${t} dialog: ${v}`)].join('; ')} (screenshot ${shot})`);
+    }
+    log(`editor OK: palette, files, dialogs (${Object.entries(opened).map(([t, n]) => `${t}: ${n} labels`).join(', ')}); screenshot ${shot}`);
+  } finally {
+    await browser.close();
+  }
 }
 
 main().catch((err) => {
