@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
 import { Backoff } from '../shared/backoff';
 import { sleep, systemClock } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
@@ -11,6 +10,8 @@ import { newestInstance } from './client';
 import type { CallOptions, MonitoringWorkspace, ProcessInstance } from './client';
 import { SessionUnrenewableError, isSessionError } from './errors';
 import type { KeepAliveProbe, SessionLease } from './session';
+import { openMonitoringSocket } from './monitoring-socket';
+import type { MonitoringSocket, SocketEnd } from './monitoring-socket';
 import { DEFAULT_WS_PATH_PREFIX, WS_PING_INTERVAL_MS, WS_PONG_TIMEOUT_MS, monitoringSocketAddress } from './vendor';
 
 /** The part of PpsomClient the monitor uses. */
@@ -100,13 +101,6 @@ export interface BpmMonitorEvents {
   failure: [MonitorFailure];
 }
 
-interface SocketEnd {
-  opened: boolean;
-  code: number;
-  reason: string;
-  error?: Error;
-}
-
 /**
  * Follows one BPM process instance: runs the chain OpenMetabase →
  * OpenBpmProcess → GetProcessInstances → GetBpmMonitoringWorkspace →
@@ -134,7 +128,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
   private resolvedKey: string | undefined;
   private resolvedGuid: string | undefined;
   private lease: SessionLease | undefined;
-  private socket: WebSocket | undefined;
+  private socket: MonitoringSocket | undefined;
   private lastTarget: MonitorTarget | undefined;
   private lastSeen: number | undefined;
 
@@ -356,71 +350,36 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     this.lease = undefined;
   }
 
-  private runSocket(target: MonitorTarget, signal: AbortSignal): Promise<SocketEnd> {
+  private async runSocket(target: MonitorTarget, signal: AbortSignal): Promise<SocketEnd> {
     const address = monitoringSocketAddress(this.options.client.endpoint, this.options.wsPathPrefix ?? DEFAULT_WS_PATH_PREFIX, target.url);
-    return new Promise<SocketEnd>((resolve) => {
-      const ws = new WebSocket(address, {
-        ...(this.options.tls ?? {}),
-        handshakeTimeout: this.options.handshakeTimeoutMs ?? 15_000,
-        perMessageDeflate: false,
-        maxPayload: 16 * 1024 * 1024,
-      });
-      this.socket = ws;
-      let opened = false;
-      let error: Error | undefined;
-      let pingTimer: TimerHandle | undefined;
-      let pongTimer: TimerHandle | undefined;
-      let stableTimer: TimerHandle | undefined;
-      const clearTimers = (): void => {
-        for (const t of [pingTimer, pongTimer, stableTimer]) if (t !== undefined) this.clock.clearTimeout(t);
-        pingTimer = pongTimer = stableTimer = undefined;
-      };
-      const alive = (): void => {
+    let stableTimer: TimerHandle | undefined;
+    const socket = openMonitoringSocket(address, {
+      clock: this.clock,
+      tls: this.options.tls,
+      handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? 15_000,
+      pingIntervalMs: this.pingIntervalMs,
+      pongTimeoutMs: this.pongTimeoutMs,
+      signal,
+      onOpen: () => {
         this.lastSeen = this.clock.now();
-        if (pongTimer !== undefined) this.clock.clearTimeout(pongTimer);
-        pongTimer = undefined;
-      };
-      const schedulePing = (): void => {
-        pingTimer = this.clock.setTimeout(() => {
-          pingTimer = undefined;
-          if (ws.readyState !== WebSocket.OPEN) return;
-          ws.ping();
-          pongTimer ??= this.clock.setTimeout(() => {
-            pongTimer = undefined;
-            error = new TransportError(`no answer to a WebSocket ping within ${this.pongTimeoutMs} ms`, { timeout: true });
-            ws.terminate();
-          }, this.pongTimeoutMs);
-          schedulePing();
-        }, this.pingIntervalMs);
-      };
-      const onAbort = (): void => ws.terminate();
-      signal.addEventListener('abort', onAbort, { once: true });
-
-      ws.on('open', () => {
-        opened = true;
-        this.lastSeen = this.clock.now();
-        schedulePing();
         stableTimer = this.clock.setTimeout(() => {
           stableTimer = undefined;
           this.backoff.reset();
         }, this.stableMs);
         this.setState({ state: 'connected' });
-      });
-      ws.on('pong', alive);
-      ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-        alive();
-        this.notify('frame', { payload: framePayload(data, isBinary), isBinary, instance: { key: target.key, guid: target.guid }, url: target.url });
-      });
-      ws.on('error', (err: Error) => {
-        error ??= err;
-      });
-      ws.on('close', (code: number, reason: Buffer) => {
-        clearTimers();
-        signal.removeEventListener('abort', onAbort);
-        if (this.socket === ws) this.socket = undefined;
-        resolve({ opened, code, reason: reason.toString('utf8'), error });
-      });
+      },
+      onAlive: () => {
+        this.lastSeen = this.clock.now();
+      },
+      onFrame: (payload, isBinary) => {
+        this.notify('frame', { payload, isBinary, instance: { key: target.key, guid: target.guid }, url: target.url });
+      },
     });
+    this.socket = socket;
+    const end = await socket.ended;
+    if (stableTimer !== undefined) this.clock.clearTimeout(stableTimer);
+    if (this.socket === socket) this.socket = undefined;
+    return end;
   }
 
   private socketPath(): string {
@@ -445,16 +404,5 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     } catch (err) {
       this.logger.warn(`a ${event} listener failed: ${describeError(err)}`);
     }
-  }
-}
-
-function framePayload(data: WebSocket.RawData, isBinary: boolean): unknown {
-  const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-  if (isBinary) return buf;
-  const text = buf.toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
   }
 }
