@@ -127,12 +127,14 @@ export class ForesightSession {
     this.probes.clear();
     this.abort.abort();
     const pending = this.opening;
+    const limitMs = this.options.closeTimeoutMs ?? 3000;
     let conn = this.current;
-    if (!conn && pending) conn = await pending.catch(() => undefined);
+    // Wait a little for an OpenMetabase in flight; if it answers later, open() closes that session itself.
+    if (!conn && pending) conn = await within(pending.catch(() => undefined), limitMs);
     this.current = undefined;
     if (conn && !this.options.connectionMoniker) {
       try {
-        await this.client.closeMetabase(conn, { timeoutMs: this.options.closeTimeoutMs ?? 3000 });
+        await this.client.closeMetabase(conn, { timeoutMs: limitMs });
       } catch (err) {
         this.logger.debug(`CloseMetabase failed: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -142,8 +144,8 @@ export class ForesightSession {
   private async open(): Promise<string> {
     const { repositoryId, user, password } = this.options;
     if (!repositoryId) throw new SessionUnrenewableError('no repository id is set, so the session cannot be opened');
-    // A close() during OpenMetabase must not strand a session on the server: close() awaits this promise and closes it.
-    const result = await this.client.openMetabase(repositoryId, { user: user ?? '', password: password ?? '' }, { signal: undefined });
+    // Not aborted by callers: a close() during OpenMetabase must not strand a session on the server.
+    const result = await this.client.openMetabase(repositoryId, { user: user ?? '', password: password ?? '' });
     if (this.closed) {
       void this.client.closeMetabase(result.id, { timeoutMs: 3000 }).catch(() => undefined);
       throw new ClosedError('Foresight session closed');
@@ -187,6 +189,17 @@ export class ForesightSession {
       }
     }
   }
+}
+
+/** `promise`, or undefined after `ms` of real time (on purpose: close() must end even on a fake clock nobody ticks). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    void promise.then((v) => {
+      clearTimeout(timer);
+      resolve(v);
+    });
+  });
 }
 
 function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -68,6 +68,18 @@ describe('ForesightSession', () => {
     assert.deepEqual(opsSince(sim), ['OpenMetabase', 'CloseMetabase']);
   });
 
+  it('should not wait longer than its close limit for an OpenMetabase that hangs, and close that session once it answers', async () => {
+    sim.inject({ op: 'OpenMetabase', kind: 'slow', delayMs: 600 });
+    const s = make({ closeTimeoutMs: 100 });
+    const pending = s.connection().catch((e: unknown) => e);
+    await waitFor(() => sim.requests.length === 1, 'OpenMetabase sent');
+    await s.close();
+    assert.deepEqual(opsSince(sim), ['OpenMetabase'], 'close returned before the answer');
+    await pending;
+    await waitFor(() => opsSince(sim).includes('CloseMetabase'), 'the late session closed');
+    await waitFor(() => sim.liveSessions === 0, 'no session left');
+  });
+
   it('should use a pasted moniker as is, never close it, and refuse it once it is reported dead', async () => {
     const s = make({ repositoryId: undefined, connectionMoniker: 'ABCDEFGHIJKLGOAEABCDEFGHIJKLMNOPABCDEFGHIJKLMNOP!M' });
     const conn = await s.connection();
