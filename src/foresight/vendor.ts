@@ -31,7 +31,7 @@ export const OP = {
   executeBpmOperation: 'ExecuteBpmOperation',
   /**
    * Not documented in any revision (spec §4.2, §11 q3): the name follows the
-   * Open.../Close... pattern of [H16] and the argument is `tBpmProcess`. Closing is
+   * vendor's general Open.../Close... operation pattern and the argument is `tBpmProcess`. Closing is
    * best-effort, so a server without this operation costs one ignored fault.
    */
   closeBpmProcess: 'CloseBpmProcess',
