@@ -15,6 +15,7 @@ interface BpmMonitorDef extends NodeDef {
   instanceKey: string;
   instanceGuid: string;
   topic: string;
+  workspace: boolean;
 }
 
 interface BpmMonitorCredentials {
@@ -59,6 +60,7 @@ export = function (RED: NodeAPI): void {
           instanceGuid: config.instanceGuid?.trim() || undefined,
           wsPathPrefix: connection.wsPathPrefix,
           tls: connection.tls,
+          withWorkspace: config.workspace === true,
           logger: nodeLogger(this, secrets),
         });
       } catch (err) {
@@ -87,7 +89,7 @@ export = function (RED: NodeAPI): void {
       target = t;
     });
     bag.on(active, 'frame', (f: MonitorFrame) => {
-      this.send({ topic: topicFor(f.instance.key), payload: f.payload, instance: f.instance, url: f.url });
+      this.send({ topic: topicFor(f.instance.key), payload: f.payload, instance: f.instance, url: f.url, ...(f.workspace ? { workspace: f.workspace } : {}) });
     });
     bag.on(active, 'failure', (f: { error: Error }) => report(f.error));
     active.start();

@@ -7,7 +7,7 @@ import type { TlsOptions } from '../shared/http';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
 import { newestInstance } from './client';
-import type { CallOptions, MonitoringWorkspace, ProcessInstance } from './client';
+import type { CallOptions, MonitoringWorkspace, ProcessInstance, WorkspaceStage } from './client';
 import { SessionUnrenewableError, isSessionError } from './errors';
 import type { KeepAliveProbe, SessionLease } from './session';
 import { openMonitoringSocket } from './monitoring-socket';
@@ -58,6 +58,12 @@ export interface BpmMonitorOptions {
   stableMs?: number;
   /** Limit for the WebSocket handshake. */
   handshakeTimeoutMs?: number;
+  /**
+   * Read GetBpmMonitoringWorkspace after every frame and attach the stages
+   * and steps with their states: the documented source of truth, since the
+   * frames' own format is not documented (spec §7 suggestion).
+   */
+  withWorkspace?: boolean;
   logger?: Logger;
 }
 
@@ -86,6 +92,8 @@ export interface MonitorFrame {
   isBinary: boolean;
   instance: { key: string; guid: string };
   url: string;
+  /** With `withWorkspace`: the instance's stages and steps read right after the frame arrived. */
+  workspace?: { process: string; stages: WorkspaceStage[] };
 }
 
 export interface MonitorFailure {
@@ -131,6 +139,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
   private socket: MonitoringSocket | undefined;
   private lastTarget: MonitorTarget | undefined;
   private lastSeen: number | undefined;
+  private frameQueue: Promise<void> = Promise.resolve();
 
   constructor(options: BpmMonitorOptions) {
     super();
@@ -190,6 +199,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     const proc = this.process;
     this.process = undefined;
     await running?.catch(() => undefined);
+    await this.frameQueue;
     // A process opened by an answer that arrived just before the abort is closed too.
     const late = gen === this.generation ? this.process : undefined;
     if (late) {
@@ -372,7 +382,9 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
         this.lastSeen = this.clock.now();
       },
       onFrame: (payload, isBinary) => {
-        this.notify('frame', { payload, isBinary, instance: { key: target.key, guid: target.guid }, url: target.url });
+        const frame: MonitorFrame = { payload, isBinary, instance: { key: target.key, guid: target.guid }, url: target.url };
+        if (this.options.withWorkspace) this.deliverWithWorkspace(frame, signal);
+        else this.notify('frame', frame);
       },
     });
     this.socket = socket;
@@ -380,6 +392,28 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     if (stableTimer !== undefined) this.clock.clearTimeout(stableTimer);
     if (this.socket === socket) this.socket = undefined;
     return end;
+  }
+
+  /** Frames wait for their workspace read one after another, so they still leave in the order they came. */
+  private deliverWithWorkspace(frame: MonitorFrame, signal: AbortSignal): void {
+    const proc = this.process;
+    this.frameQueue = this.frameQueue.then(async () => {
+      if (signal.aborted) return;
+      try {
+        if (!proc) throw new IntegrationError('SESSION', 'the process is no longer open', { retriable: true });
+        const ws = await this.options.client.getBpmMonitoringWorkspace(proc, frame.instance.key, { signal });
+        this.options.session.touch();
+        frame.workspace = { process: ws.processName, stages: ws.stages };
+      } catch (err) {
+        if (signal.aborted) return;
+        this.notify('failure', { error: err instanceof Error ? err : new Error(String(err)), fatal: false });
+        if (isSessionError(err) && this.process === proc) {
+          this.forgetSession();
+          this.socket?.terminate();
+        }
+      }
+      this.notify('frame', frame);
+    });
   }
 
   private socketPath(): string {

@@ -38,8 +38,29 @@ export interface MonitoringWorkspace {
   /** GUID of the instance structure, needed by OpenMonitoringWS (spec §4.5). */
   instId: string;
   processName: string;
+  /** Stages and their steps with their state codes, flattened from the `it` collections. */
+  stages: WorkspaceStage[];
   /** The whole normalised `GetBpmMonitoringWorkspaceResult`. */
   raw: PpsomValue;
+}
+
+export interface WorkspaceStage {
+  name: string;
+  /** `<n>*<stage>` (spec §4.5). */
+  id: string;
+  guid: string;
+  /** Opaque codes; 1 and 2 are the only ones the vendor shows (spec §5). */
+  states: number[];
+  steps: WorkspaceStep[];
+}
+
+export interface WorkspaceStep {
+  name: string;
+  /** `<n>*<stage>@<group>^<step>` (spec §4.5). */
+  id: string;
+  guid: string;
+  type: string;
+  states: number[];
 }
 
 export interface Credentials {
@@ -120,7 +141,7 @@ export class PpsomClient {
     const result = await this.call(OP.getBpmMonitoringWorkspace, { tBpmProcess: { id: process }, tArg: { id: instanceKey } }, options);
     const instId = text(result, 'instId');
     if (!instId) throw new ResponseFormatError(`GetBpmMonitoringWorkspace: no instId for instance ${instanceKey}`);
-    return { instId, processName: text(field(result, 'proc'), 'name'), raw: result };
+    return { instId, processName: text(field(result, 'proc'), 'name'), stages: workspaceStages(result), raw: result };
   }
 
   /** The `BPMMONID!{GUID}` token for the monitoring WebSocket (spec §4.6). */
@@ -166,4 +187,32 @@ export function parseVendorDate(value: string): number {
   const m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?/.exec(value.trim());
   if (!m) return Number.NaN;
   return Date.UTC(Number(m[3]), Number(m[2]) - 1, Number(m[1]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+}
+
+/** `proc.stages.it[]` → stages, each with the steps of all its step groups (spec §4.5 tree). */
+function workspaceStages(result: PpsomValue): WorkspaceStage[] {
+  return items(field(field(result, 'proc'), 'stages')).map((entry) => {
+    const stage = field(entry, 'stage');
+    return {
+      name: text(stage, 'name'),
+      id: text(stage, 'id'),
+      guid: text(stage, 'guid'),
+      states: stateCodes(field(stage, 'states')),
+      steps: items(field(entry, 'stGroups')).flatMap((group) =>
+        items(field(group, 'steps')).map((step) => ({
+          name: text(step, 'name'),
+          id: text(step, 'id'),
+          guid: text(step, 'guid'),
+          type: text(step, 'type'),
+          states: stateCodes(field(step, 'states')),
+        })),
+      ),
+    };
+  });
+}
+
+function stateCodes(collection: PpsomValue | undefined): number[] {
+  return items(collection)
+    .map((v) => (typeof v === 'string' ? Number(v) : Number.NaN))
+    .filter((n) => Number.isFinite(n));
 }

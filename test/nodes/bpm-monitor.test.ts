@@ -15,6 +15,7 @@ const statusNode = require('@node-red/nodes/core/common/25-status.js');
 helper.init(require.resolve('node-red'));
 
 interface Msg {
+  workspace?: { stages: Array<{ steps: Array<{ states: number[] }> }> };
   topic?: string;
   payload?: unknown;
   instance?: { key: string; guid: string };
@@ -91,6 +92,17 @@ describe('bpm-monitor node', () => {
     await waitFor(() => received.length === 1, 'the snapshot msg');
     assert.equal(received[0].topic, 'plant/bpm');
     assert.ok(sim.requests.every((r) => r.format === 'soap'));
+  });
+
+  it('should add msg.workspace when asked to, and leave it out otherwise', async () => {
+    await load({ workspace: true });
+    await waitFor(() => received.length === 1, 'the snapshot msg');
+    assert.deepEqual(received[0].workspace?.stages[0].steps.map((x) => x.states[0]), [2, 1]);
+    await helper.unload();
+    received = [];
+    await load();
+    await waitFor(() => received.length === 1, 'the snapshot msg');
+    assert.equal(received[0].workspace, undefined);
   });
 
   it('should switch to the instance named in msg.payload.key', async () => {

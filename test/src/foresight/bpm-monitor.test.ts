@@ -87,6 +87,42 @@ describe('BpmMonitor', () => {
     );
   });
 
+  it('should attach the stages and steps read after each frame, keeping the frames in order', async () => {
+    await setup();
+    monitor({ withWorkspace: true }).start();
+    await waitFor(() => frames.length === 1, 'the snapshot');
+    sim.advance(SEED.instanceKey);
+    sim.advance(SEED.instanceKey);
+    await waitFor(() => frames.length === 3, 'two state frames');
+    assert.deepEqual(seqs(), [1, 2, 3]);
+    const ws = frames[0].workspace!;
+    assert.equal(ws.process, 'Processing of applications');
+    assert.deepEqual(
+      ws.stages.map((st) => [st.name, st.states, st.steps.map((x) => x.states[0])]),
+      [
+        ['Registration', [2], [2, 1]],
+        ['Review', [1], [1, 1, 1]],
+      ],
+    );
+    assert.equal(ws.stages[0].steps[0].id, '168714*0@0^0');
+    assert.equal(opsSince(sim).filter((op) => op === 'GetBpmMonitoringWorkspace').length, 4, 'one for the chain, one per frame');
+  });
+
+  it('should still deliver a frame whose workspace read failed, and report the failure', async () => {
+    await setup();
+    monitor({ withWorkspace: true }).start();
+    await waitFor(() => frames.length === 1, 'the snapshot');
+    sim.inject({ op: 'GetBpmMonitoringWorkspace', kind: 'fault', message: 'Сервер перегружен' });
+    sim.advance(SEED.instanceKey);
+    sim.advance(SEED.instanceKey);
+    await waitFor(() => frames.length === 3, 'two state frames');
+    assert.deepEqual(seqs(), [1, 2, 3]);
+    assert.equal(frames[1].workspace, undefined);
+    assert.ok(frames[2].workspace);
+    assert.match(failures[0].error.message, /перегружен/);
+    assert.equal(states.at(-1)?.state, 'connected');
+  });
+
   it('should open the socket at <prefix>/service with the token percent-encoded', async () => {
     await setup();
     monitor({ wsPathPrefix: 'FPBI_App_v10.x/' }).start();
