@@ -104,7 +104,7 @@ export function resolveRedJs(fromDir: string = __dirname): string {
   return require.resolve('node-red/red.js', { paths: [fromDir] });
 }
 
-/** Starts Node-RED and resolves once its HTTP server listens (flows are loaded by then). */
+/** Starts Node-RED and resolves once its HTTP server listens and its flows are loaded. */
 export function launchNodeRed(options: LaunchOptions): Promise<RunningNodeRed> {
   const redJs = options.redJs ?? resolveRedJs();
   const args = [
@@ -153,9 +153,18 @@ export function launchNodeRed(options: LaunchOptions): Promise<RunningNodeRed> {
       // and no other startup line carries an http URL.
       const match = /\[info\].*?(https?:\/\/[^\s/]+:(\d+)\/)/.exec(line);
       if (match) {
-        settled = true;
-        clearTimeout(timer);
-        resolve({ url: match[1]!, port: Number(match[2]), child, lines, stop });
+        const url = match[1]!;
+        // Node-RED starts listening before loadFlows() has finished (the runtime does not wait for it),
+        // and until then GET /flows answers null: ready means the flows are loaded.
+        void waitForFlows(url, () => settled).then(
+          () => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            resolve({ url, port: Number(match[2]), child, lines, stop });
+          },
+          (err: unknown) => fail(`Node-RED listens at ${url} but its admin API did not answer: ${String(err)}`),
+        );
       }
     };
     splitLines(child.stdout!, onLine);
@@ -163,6 +172,20 @@ export function launchNodeRed(options: LaunchOptions): Promise<RunningNodeRed> {
     child.once('error', (err) => fail(`could not run ${options.nodeBinary ?? process.execPath}: ${err.message}`));
     child.once('exit', (code, signal) => fail(`Node-RED exited before it was ready (code ${code}, signal ${signal})`));
   });
+}
+
+async function waitForFlows(url: string, givenUp: () => boolean): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 600 && !givenUp(); attempt++) {
+    try {
+      const response = await fetch(new URL('flows', url), { headers: { Accept: 'application/json' } });
+      if (response.ok && Array.isArray(await response.json())) return;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (!givenUp()) throw lastError ?? new Error('GET /flows never listed the flows');
 }
 
 function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
