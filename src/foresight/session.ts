@@ -1,5 +1,5 @@
 import { AbortedError, ClosedError, ConfigError } from '../shared/errors';
-import { systemClock } from '../shared/clock';
+import { abortable, systemClock } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
@@ -199,24 +199,5 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
       clearTimeout(timer);
       resolve(v);
     });
-  });
-}
-
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new AbortedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
   });
 }
