@@ -68,12 +68,19 @@ export = function (RED: NodeAPI): void {
       }
     }
     if (!monitor) {
-      // Reported after construction so that Catch nodes of the flow exist; every input repeats it.
-      this.status(status('error', RED._('bpm-monitor.status.config')));
-      const timer = setImmediate(() => report(setupError));
+      // Node-RED creates a flow's nodes one by one (awaiting each) and collects its Catch nodes only after
+      // the last one, so a settings error is reported once the flows run; every input repeats it.
+      const showError = (): void => this.status(status('error', RED._('bpm-monitor.status.config')));
+      showError();
+      const onStarted = (): void => {
+        showError();
+        report(setupError);
+      };
+      RED.events.once('flows:started', onStarted);
       this.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(setupError instanceof Error ? setupError : new Error(String(setupError))));
       this.on('close', (_removed: boolean, done: () => void) => {
-        clearImmediate(timer);
+        RED.events.removeListener('flows:started', onStarted);
+        this.status({});
         done();
       });
       return;

@@ -166,12 +166,24 @@ describe('bpm-monitor node', () => {
     assert.equal(caught.length, 1);
   });
 
+  it('should report unusable settings to a Catch node once the flow has started, without any input', async () => {
+    await load({ processKey: '' });
+    await waitFor(() => caught.length === 1, 'the settings error at the catch node');
+    assert.equal(caught[0].error?.code, 'CONFIG');
+    assert.equal(caught[0].error?.source?.id, 'mon');
+    assert.match(caught[0].error?.message ?? '', /process object key/);
+    assert.equal(statuses.at(-1)?.fill, 'red');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(caught.length, 1, 'reported once');
+    assert.equal(sim.requests.length, 0);
+  });
+
   it('should answer every input with the settings error when the process is not set', async () => {
     await load({ processKey: '' });
     helper.getNode('mon').receive({ payload: 'connect' });
     await waitFor(() => caught.length >= 1, 'the error at the catch node');
     assert.ok(caught.every((c) => /process object key/.test(c.error?.message ?? '') && c.error?.code === 'CONFIG'));
-    assert.equal(statuses.at(-1)?.fill ?? 'red', 'red');
+    assert.equal(statuses.at(-1)?.fill, 'red');
     assert.equal(sim.requests.length, 0);
   });
 
