@@ -158,9 +158,9 @@ export function maskMonikers(text: string): string {
 
 /**
  * The vendor appends the token raw (`…?id=BPMMONID!{GUID}`, spec §7), which
- * is also what a browser sends. We percent-encode it so `{`, `}` and `!`
- * survive every proxy; a server that compares the raw query string would
- * need this switched off.
+ * is also what a browser sends. We percent-encode it (`{` and `}`; `!` is
+ * a legal query character and stays) so it survives every proxy; a server
+ * that compares the raw query string would need this switched off.
  */
 export const PERCENT_ENCODE_MONITORING_ID = true;
 

@@ -12,6 +12,8 @@ export interface SocketLogEntry {
   path: string;
   /** The decoded `id` query parameter. */
   id: string;
+  /** The query string as the client sent it (to tell a raw token from a percent-encoded one). */
+  rawQuery: string;
   accepted: boolean;
 }
 
@@ -54,7 +56,8 @@ export class MonitoringSockets {
     const url = new URL(req.url ?? '/', 'http://sim');
     const id = url.searchParams.get(WS_ID_PARAM) ?? '';
     const token = this.paths.includes(url.pathname) ? this.sessions.token(id) : undefined;
-    this.log.push({ time: Date.now(), path: url.pathname, id, accepted: Boolean(token) });
+    const rawQuery = (req.url ?? '').split('?').slice(1).join('?');
+    this.log.push({ time: Date.now(), path: url.pathname, id, rawQuery, accepted: Boolean(token) });
     if (!token) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;

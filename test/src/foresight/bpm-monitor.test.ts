@@ -129,6 +129,8 @@ describe('BpmMonitor', () => {
     await waitFor(connected, 'connected');
     assert.equal(sim.sockets[0].path, '/FPBI_App_v10.x/service');
     assert.equal(sim.sockets[0].id, SEED.monitoringUrl);
+    assert.equal(sim.sockets[0].rawQuery, `id=${encodeURIComponent(SEED.monitoringUrl)}`);
+    assert.match(sim.sockets[0].rawQuery, /^id=BPMMONID!%7B[0-9A-F-]{36}%7D$/);
   });
 
   it('should point at the WebSocket path prefix when the socket path answers 404', async () => {
@@ -137,6 +139,24 @@ describe('BpmMonitor', () => {
     await waitFor(() => failures.length === 1, 'the refused socket');
     assert.match(failures[0].error.message, /404 at \/wrong-dir\/service; check the WebSocket path prefix/);
     assert.equal(states.at(-1)?.state, 'reconnecting');
+  });
+
+  it('should ask for a fresh token after the socket refuses an unknown id, and connect with it', async () => {
+    await setup();
+    const unknown = 'BPMMONID!{00000000-0000-0000-0000-000000000000}';
+    sim.inject({ op: 'OpenMonitoringWS', kind: 'raw', body: JSON.stringify({ OpenMonitoringWSResult: { url: unknown } }) });
+    monitor().start();
+    await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting after the refused id');
+    assert.match(failures[0].error.message, /monitoring socket refused: .*404/);
+    assert.deepEqual(
+      sim.sockets.map((s) => [s.id, s.accepted]),
+      [[unknown, false]],
+    );
+    await fake.tickAsync(1000);
+    await waitFor(connected, 'connected with a fresh token');
+    assert.equal(opsSince(sim).filter((op) => op === 'OpenMonitoringWS').length, 2);
+    assert.deepEqual(sim.sockets.at(-1), { ...sim.sockets.at(-1)!, id: resolved.at(-1)!.url, accepted: true });
+    assert.notEqual(resolved.at(-1)!.url, unknown);
   });
 
   it('should skip the look-ups when the instance key and GUID are given', async () => {

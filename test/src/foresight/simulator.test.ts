@@ -77,6 +77,23 @@ describe('Foresight simulator', () => {
     );
   });
 
+  it('should move running instances on by itself every stepMs and push each step', async () => {
+    await sim.close();
+    sim = await startSim({ stepMs: 20 });
+    await client.close();
+    client = new PpsomClient({ endpoint: sim.endpoint() });
+    const { url } = await token();
+    const s = await open(`/service?id=${encodeURIComponent(url)}`);
+    await waitFor(() => s.frames.length >= 4, 'three steps without advance()');
+    assert.deepEqual(s.frames.slice(0, 4).map((f) => [f.type, f.seq]), [
+      ['snapshot', 1],
+      ['state', 2],
+      ['state', 3],
+      ['state', 4],
+    ]);
+    assert.ok(s.frames.slice(1).every((f) => f.instKey === SEED.instanceKey && f.changes.length > 0));
+  });
+
   it('should close the sockets of a session with 1008 on CloseMetabase and refuse its token afterwards', async () => {
     const { conn, url } = await token();
     const s = await open(`/service?id=${encodeURIComponent(url)}`);
