@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type FakeTimers from '@sinonjs/fake-timers';
 import type { Clock } from '../../src/shared/clock';
 import { startMasterScadaSimulator } from '../../src/sim/masterscada';
@@ -42,4 +46,24 @@ export function clockOf(fake: FakeClock): Clock {
     setTimeout: (callback, ms) => fake.setTimeout(callback, ms),
     clearTimeout: (handle) => fake.clearTimeout(handle as FakeTimers.TimerId),
   };
+}
+
+/**
+ * A fresh self-signed certificate for 127.0.0.1 and localhost, made with the
+ * `openssl` command line (Node's crypto cannot issue X.509 certificates).
+ */
+export function selfSignedCert(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'masterscada-tls-'));
+  try {
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=masterscada-simulator.test', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

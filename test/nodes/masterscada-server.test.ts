@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
 import { MasterScadaClient } from '../../src/masterscada/client';
 import type { MasterScadaSimulator } from '../../src/sim/masterscada';
-import { startSim, waitFor } from '../helpers/masterscada';
+import { selfSignedCert, startSim, waitFor } from '../helpers/masterscada';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import masterScadaServer = require('../../nodes/masterscada-server');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -10,6 +10,8 @@ import scadaEvents = require('../../nodes/scada-events');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const tlsConfigNode = require('@node-red/nodes/core/network/05-tls.js');
 
 helper.init(require.resolve('node-red'));
 
@@ -44,8 +46,8 @@ describe('masterscada-server node', () => {
     return nodes;
   }
 
-  async function load(server: Record<string, unknown>, creds: Record<string, string>, withUser = true): Promise<void> {
-    await helper.load([masterScadaServer, scadaEvents, catchNode], flow(server, withUser) as never, { srv: creds });
+  async function load(server: Record<string, unknown>, creds: Record<string, string>, withUser = true, extra: { nodes?: Array<Record<string, unknown>>; credentials?: Record<string, unknown> } = {}): Promise<void> {
+    await helper.load([masterScadaServer, scadaEvents, catchNode, tlsConfigNode], [...flow(server, withUser), ...(extra.nodes ?? [])] as never, { srv: creds, ...extra.credentials });
     helper.getNode('hc').on('input', (msg: object) => caught.push(msg as Caught));
   }
 
@@ -97,5 +99,30 @@ describe('masterscada-server node', () => {
     await waitFor(() => caught.length === 1, 'settings error');
     assert.equal(caught[0].error?.code, 'CONFIG');
     assert.ok(!JSON.stringify(helper.log().args).includes('Topsecret1'));
+  });
+
+  describe('over https with a core tls-config node', () => {
+    const tls = selfSignedCert();
+    const tlsNode = (verify: boolean): Record<string, unknown> => ({ id: 'tls1', type: 'tls-config', cert: '', key: '', ca: '', verifyservercert: verify });
+
+    beforeEach(async () => {
+      await sim.close();
+      sim = await startSim({ tls });
+    });
+
+    it('should poll over https when the tls-config node holds the CA of the server certificate', async () => {
+      assert.ok(sim.url.startsWith('https://'));
+      await load({ usetls: true, tls: 'tls1' }, { username: 'demo', password: 'demo' }, true, { nodes: [tlsNode(true)], credentials: { tls1: { cadata: tls.cert } } });
+      await waitFor(() => sim.requestsFor('PublishEvents').length > 0, 'polling over https');
+      assert.deepEqual(caught, []);
+    });
+
+    it('should send a certificate it does not trust to Catch as a TRANSPORT error, and send nothing', async () => {
+      await load({ usetls: true, tls: 'tls1' }, { username: 'demo', password: 'demo' }, true, { nodes: [tlsNode(true)] });
+      await waitFor(() => caught.length === 1, 'the TLS failure');
+      assert.equal(caught[0].error?.code, 'TRANSPORT');
+      assert.match(caught[0].error?.message ?? '', /self-signed|certificate/i);
+      assert.equal(sim.requests.length, 0);
+    });
   });
 });

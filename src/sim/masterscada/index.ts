@@ -39,11 +39,13 @@ export interface MasterScadaSimulatorOptions {
   requestLogLimit?: number;
   /** Clock for session expiry and event times. Default Date.now. */
   now?: () => number;
+  /** Serve https with this PEM key and certificate (`url` then starts with `https://`). Default: plain http. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** A running simulator. Tests drive it through these members. */
 export interface MasterScadaSimulator {
-  /** Base URL, e.g. `http://127.0.0.1:8043` (no trailing slash). */
+  /** Base URL, e.g. `http://127.0.0.1:8043` (no trailing slash; `https://` with the `tls` option). */
   readonly url: string;
   /** Every request received, in order (the newest `requestLogLimit`). */
   readonly requests: LoggedRequest[];
@@ -104,6 +106,7 @@ export async function startMasterScadaSimulator(options: MasterScadaSimulatorOpt
     codeEncoding: options.codeEncoding ?? 'number',
     maxBodyBytes: 1024 * 1024,
     requestLogLimit: Math.max(1, options.requestLogLimit ?? 10_000),
+    tls: options.tls,
   });
   const url = await server.listen();
   const rate = options.alarmRate ?? 0.2;

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { LOGIN_FIELDS, METHOD_PATH_PREFIX, encodeStatus } from '../../masterscada/vendor';
 import type { CodeEncoding, MethodNames } from '../../masterscada/vendor';
@@ -44,6 +45,8 @@ export interface SimServerOptions {
   maxBodyBytes: number;
   /** Oldest log entries are dropped beyond this, so a long-running simulator keeps a bounded log. */
   requestLogLimit: number;
+  /** Serve https with this key and certificate instead of http. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 type Answer = Record<string, unknown>;
@@ -52,7 +55,7 @@ type Answer = Record<string, unknown>;
 export class SimServer {
   readonly requests: LoggedRequest[] = [];
   private readonly faults: Array<Required<Pick<Fault, 'kind' | 'times'>> & Fault> = [];
-  private readonly server: http.Server;
+  private readonly server: http.Server | https.Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly handlers: Record<string, (body: Answer) => Answer>;
@@ -74,7 +77,9 @@ export class SimServer {
       [m.refreshEvents]: (b) => (this.runtime.refreshEvents(b.sessionId, b.subscriptionId), {}),
       [m.publishEvents]: (b) => ({ ...this.runtime.publishEvents(b.sessionId, b.subscriptionId, b.ackSequenceNumber) }),
     };
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => this.handle(req, res);
+    this.server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
+    // For https, 'connection' gives the raw TCP socket: the one to count and to destroy.
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -91,7 +96,7 @@ export class SimServer {
     });
     const address = this.server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://${host}:${address.port}`;
   }
 
   inject(fault: Fault): void {
