@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import FakeTimers from '@sinonjs/fake-timers';
 import { MasterScadaClient } from '../../../src/masterscada/client';
 import { EventPoller } from '../../../src/masterscada/event-poller';
-import type { Cursor, EventPollerOptions, SubscribeReason } from '../../../src/masterscada/event-poller';
+import type { Cursor, EventPollerOptions, PollerClient, SubscribeReason } from '../../../src/masterscada/event-poller';
 import { MasterScadaSession } from '../../../src/masterscada/session';
 import type { EventPacket } from '../../../src/masterscada/types';
 import type { MasterScadaSimulator, MasterScadaSimulatorOptions } from '../../../src/sim/masterscada';
@@ -152,6 +152,49 @@ describe('EventPoller', () => {
     assert.equal(publishes(), 3, 'the last packet had hasMore false, so the poller waits');
   });
 
+  it('should keep one PublishEvents in flight: a refresh request and the poll interval wait for the answer', async () => {
+    await setup();
+    sim.raise();
+    let inFlight = 0;
+    let most = 0;
+    let hold: Promise<void> | undefined;
+    // The client as the poller sees it, counting overlapping polls and able to hold an answer back.
+    const counting: PollerClient = Object.assign(Object.create(client) as MasterScadaClient, {
+      publishEvents: async (...args: Parameters<MasterScadaClient['publishEvents']>) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        try {
+          const packet = await client.publishEvents(...args);
+          await hold;
+          return packet;
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    });
+    const p = poller({ client: counting });
+    p.start();
+    await waitFor(() => p.cursor?.ack === 1, 'first ack');
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const b = sim.raise();
+    await clock.tickAsync(1000);
+    await waitFor(() => inFlight === 1 && publishes() === 2, 'a poll whose answer is held back');
+    const refreshed = p.refresh();
+    await clock.tickAsync(10_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(publishes(), 2, 'no second PublishEvents while one is in flight');
+    assert.equal(sim.requestsFor('RefreshEvents').length, 1, 'RefreshEvents waits for the poll in flight');
+    hold = undefined;
+    release();
+    await refreshed;
+    await waitFor(() => delivered.length === 3, 'the held packet, then the refresh records');
+    assert.deepEqual(eventIds().slice(0, 2), [delivered[0].recs[0].fields[0], b.eventId]);
+    assert.deepEqual(methods().slice(4), ['PublishEvents', 'PublishEvents', 'RefreshEvents', 'PublishEvents']);
+    assert.deepEqual(acksSent(sim), [undefined, 1, 2]);
+    assert.equal(most, 1);
+  });
+
   it('should drop a repeated packet (sequenceNumber equal to the ack)', async () => {
     await setup();
     sim.raise();
@@ -292,6 +335,7 @@ describe('EventPoller', () => {
     const expected = [900, 1800, 3600, 7200, 7200];
     for (let i = 0; i < expected.length; i++) {
       await waitFor(() => delays.length === i + 1, `failure ${i + 1}`);
+      assert.equal(p.lastAnswerAt, alive, 'a failed request does not count as an answer');
       const count = publishes();
       await clock.tickAsync(expected[i] - 1);
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { MasterScadaClient } from '../../../src/masterscada/client';
 import type { ScadaId } from '../../../src/masterscada/types';
 import type { MasterScadaSimulator } from '../../../src/sim/masterscada';
-import { SELECTION, startSim } from '../../helpers/masterscada';
+import { SELECTION, startSim, waitFor } from '../../helpers/masterscada';
 
 describe('MasterSCADA 4D simulator', () => {
   let sim: MasterScadaSimulator;
@@ -40,6 +40,38 @@ describe('MasterSCADA 4D simulator', () => {
     const empty = await client.publishEvents(sessionId, sub, 3);
     assert.equal(empty.sequenceNumber, undefined);
     assert.equal(empty.hasMore, false);
+  });
+
+  it('should drop the oldest packets beyond queueSize, so the next poll after the ack jumps to the first still queued', async () => {
+    await subscribe({ packetSize: 1, queueSize: 2 });
+    const first = sim.raise();
+    const p1 = await client.publishEvents(sessionId, sub, undefined);
+    assert.equal(p1.recs[0].fields[0], first.eventId);
+    const raised = [sim.raise(), sim.raise(), sim.raise()];
+    const next = await client.publishEvents(sessionId, sub, 1);
+    assert.deepEqual([next.sequenceNumber, next.recs[0].fields[0], next.hasMore], [3, raised[1].eventId, true], 'packet 2 fell out of the full queue');
+    const last = await client.publishEvents(sessionId, sub, 3);
+    assert.deepEqual([last.sequenceNumber, last.recs[0].fields[0], last.hasMore], [4, raised[2].eventId, false]);
+  });
+
+  it('should repeat the packet it sent last once, when told to', async () => {
+    await subscribe({ packetSize: 1 });
+    sim.raise();
+    sim.raise();
+    const p1 = await client.publishEvents(sessionId, sub, undefined);
+    sim.repeatLastPacket();
+    const again = await client.publishEvents(sessionId, sub, 1);
+    assert.deepEqual([again.sequenceNumber, again.recs], [1, p1.recs]);
+    const p2 = await client.publishEvents(sessionId, sub, 1);
+    assert.equal(p2.sequenceNumber, 2);
+  });
+
+  it('should raise alarms by itself at the configured rate', async () => {
+    await subscribe({ alarmRate: 100 });
+    await waitFor(() => sim.currentEvents().length >= 3, 'generated alarms');
+    const packet = await client.publishEvents(sessionId, sub, undefined);
+    assert.ok(packet.recs.length >= 3);
+    assert.ok(packet.recs.every((r) => r.recType === 'Update' && /[а-яё]/i.test(String(r.fields[2]))));
   });
 
   it('should send a deletion once an alarm is inactive and acknowledged', async () => {
