@@ -1,5 +1,6 @@
 /**
- * A real Node-RED (child process) with a `localfilesystem` context store: the ack survives a
+ * A real Node-RED (child process) whose default context store keeps values in memory and whose
+ * store named "file" is `localfilesystem`; the node keeps its ack in "file". The ack survives a
  * "modified nodes" deploy and a restart of Node-RED, so no alarm is lost and none is sent twice.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { launchNodeRed, prepareUserDir } from '../../src/cli/node-red-launcher';
 import type { RunningNodeRed } from '../../src/cli/node-red-launcher';
 import type { MasterScadaSimulator } from '../../src/sim/masterscada';
-import { startSim, waitFor } from '../helpers/masterscada';
+import { acksSent, startSim, waitFor } from '../helpers/masterscada';
 import { packageUnderTest } from '../helpers/node-red-runtime';
 
 const PASSWORD = 'restart-Secret-77';
@@ -40,7 +41,7 @@ describe('scada-events across a Node-RED restart (child process, localfilesystem
         name,
         server: 'srv',
         pollInterval: 0.1,
-        store: '',
+        store: 'file',
         selections: [{ clientHandle: 1, taskId: 0, itemId: 0, archiveId: 0, path: '', useArchive: false, topic: '', fields: [{ id: 1, name: 'eventId' }, { id: 3, name: 'Message' }] }],
         x: 100,
         y: 100,
@@ -67,14 +68,22 @@ describe('scada-events across a Node-RED restart (child process, localfilesystem
           .filter(Boolean)
           .map((l) => JSON.parse(l) as Line)
       : [];
-  const acks = (): Array<number | undefined> => sim.requestsFor('PublishEvents').map((r) => (r.body as { ackSequenceNumber?: number }).ackSequenceNumber);
+  const acks = (): Array<number | undefined> => acksSent(sim);
+  /** What the "file" store holds for the node (Node-RED writes node `ev` of flow `f1` to context/f1/ev.json). */
+  const storedContext = (): Record<string, unknown> => JSON.parse(readFileSync(join(userDir, 'context', 'f1', 'ev.json'), 'utf8')) as Record<string, unknown>;
 
   before(async () => {
     sim = await startSim({ accounts: { demo: PASSWORD } });
     userDir = mkdtempSync(join(tmpdir(), 'nr-scada-restart-'));
     outFile = join(userDir, 'out', 'events.jsonl');
     const pkg = packageUnderTest();
-    prepareUserDir({ userDir, modules: { [pkg.info.name]: pkg.dir }, flows: flow('alarms'), credentials: { srv: { username: 'demo', password: PASSWORD } } });
+    prepareUserDir({
+      userDir,
+      modules: { [pkg.info.name]: pkg.dir },
+      flows: flow('alarms'),
+      credentials: { srv: { username: 'demo', password: PASSWORD } },
+      settings: { contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } } },
+    });
   });
 
   after(async () => {
@@ -104,6 +113,13 @@ describe('scada-events across a Node-RED restart (child process, localfilesystem
     nodeRed = undefined;
     // The ack of the last packet delivered before the stop (the server may not have seen it yet).
     const ackBeforeRestart = lines()[2].seq;
+    const stored = storedContext().masterscadaCursor as Record<string, unknown>;
+    const firstPoll = sim.requestsFor('PublishEvents')[0].body as { sessionId: string; subscriptionId: number };
+    assert.deepEqual(
+      [stored.sessionId, stored.subscriptionId, stored.ack],
+      [firstPoll.sessionId, firstPoll.subscriptionId, ackBeforeRestart],
+      'the chosen store holds the ack with the session and subscription it belongs to',
+    );
     const pollsBeforeRestart = acks().length;
     const whileDown = [sim.raise(), sim.raise()];
     nodeRed = await launchNodeRed({ userDir });
@@ -123,5 +139,7 @@ describe('scada-events across a Node-RED restart (child process, localfilesystem
     assert.equal(acks().filter((x) => x === undefined).length, 1, 'only the first poll ever went without an ack');
     const logs = nodeRed.lines.join('\n');
     assert.ok(!logs.includes(PASSWORD), 'password in the Node-RED log');
+    assert.ok(!logs.includes(String(stored.sessionId)), 'session id in the Node-RED log');
+    assert.ok(!logs.includes('memory-only'), 'no memory-store warning for a persistent store');
   });
 });
