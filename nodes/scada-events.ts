@@ -83,6 +83,10 @@ export = function (RED: NodeAPI): void {
       shown = kind;
       node.status(status(kind, redact(text, secrets())));
     };
+    /** "polling", unless the status already says something more useful (a count, a warning). */
+    const showPolling = (): void => {
+      if (shown !== 'connected' && shown !== 'warning') show('connected', RED._('scada-events.status.polling'));
+    };
 
     // A cursor in a memory-only store is lost on restart: say so once, with the fix.
     if (isMemoryOnlyStore((RED.settings as unknown as { contextStorage?: Record<string, unknown> }).contextStorage, store)) {
@@ -115,12 +119,12 @@ export = function (RED: NodeAPI): void {
       });
       listeners.on(poller, 'state', (state: string) => {
         if (state === 'connecting') show('connecting', RED._('scada-events.status.connecting'));
-        else if (state === 'polling' && shown !== 'connected' && shown !== 'warning') show('connected', RED._('scada-events.status.polling'));
+        else if (state === 'polling') showPolling();
       });
       listeners.on(poller, 'answer', (info: { records: number; deleted: number }) => {
         const count = info.records + info.deleted;
         if (count > 0) show('connected', RED._('scada-events.status.events', { count, time: new Date().toTimeString().slice(0, 8) }));
-        else if (shown !== 'connected' && shown !== 'warning') show('connected', RED._('scada-events.status.polling'));
+        else showPolling();
       });
       listeners.on(poller, 'subscribed', (info: { reason: string; subscriptionId: unknown; previousSubscriptionId?: unknown }) => {
         if (info.reason === 'new') return;

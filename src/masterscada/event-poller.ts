@@ -54,6 +54,9 @@ export interface EventPollerOptions {
   logger?: Logger;
 }
 
+/** DeleteSubscription runs on stop and reset, so it must not hold them up. */
+const DELETE_TIMEOUT_MS = 3000;
+
 interface Waiter {
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -146,7 +149,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     if (options.deleteSubscription && this.sub) {
       const { sessionId, subscriptionId } = this.sub;
       this.sub = undefined;
-      await this.options.client.deleteSubscription(sessionId, subscriptionId, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+      await this.deleteQuietly(sessionId, subscriptionId);
     }
     this.setState('stopped', undefined);
   }
@@ -238,7 +241,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     try {
       await this.call(sessionId, () => client.createMonitoredEvents(sessionId, subscriptionId, this.options.selections, { signal }));
     } catch (err) {
-      await client.deleteSubscription(sessionId, subscriptionId, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+      await this.deleteQuietly(sessionId, subscriptionId);
       throw err;
     }
     this.sub = { sessionId, subscriptionId };
@@ -257,11 +260,14 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     const old = this.sub;
     this.forgetSubscription('reset');
     this.emit('cursor', undefined);
-    if (old) {
-      await this.options.client.deleteSubscription(old.sessionId, old.subscriptionId, { signal: AbortSignal.timeout(3000) }).catch((err: unknown) => {
-        this.logger.debug(`could not delete the old subscription: ${describeError(err)}`);
-      });
-    }
+    if (old) await this.deleteQuietly(old.sessionId, old.subscriptionId);
+  }
+
+  /** Best effort, bounded in time, never throws: a subscription left behind ends with its session. */
+  private async deleteQuietly(sessionId: ScadaId, subscriptionId: ScadaId): Promise<void> {
+    await this.options.client.deleteSubscription(sessionId, subscriptionId, { signal: AbortSignal.timeout(DELETE_TIMEOUT_MS) }).catch((err: unknown) => {
+      this.logger.debug(`could not delete subscription: ${describeError(err)}`);
+    });
   }
 
   private forgetSubscription(reason: SubscribeReason): void {
