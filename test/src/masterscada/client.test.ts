@@ -156,6 +156,18 @@ describe('MasterScadaClient against the simulator', () => {
     });
   }
 
+  it('should refuse answers without the id they exist for, or with per-item results of the wrong type', async () => {
+    await open();
+    sim.inject({ kind: 'raw', method: 'Login', body: '{"code":0,"sessionId":""}' });
+    await assert.rejects(client.login('demo', 'demo'), (e: IntegrationError) => e.code === 'BAD_RESPONSE' && /Login: answer has no usable "sessionId"/.test(e.message));
+    sim.inject({ kind: 'raw', method: 'CreateSubscription', body: '{"code":0,"subscriptionId":{"id":1}}' });
+    await assert.rejects(client.createSubscription('s'), (e: IntegrationError) => e.code === 'BAD_RESPONSE' && /no usable "subscriptionId"/.test(e.message));
+    sim.inject({ kind: 'raw', method: 'CreateMonitoredEvents', body: '{"code":0,"items":{"statusCode":0}}' });
+    await assert.rejects(client.createMonitoredEvents('s', 1, [SELECTION]), (e: IntegrationError) => e.code === 'BAD_RESPONSE' && /"items" is not an array/.test(e.message));
+    sim.inject({ kind: 'raw', method: 'CreateMonitoredEvents', body: '{"code":0,"items":[{"statusCode":"bogus"}]}' });
+    await assert.rejects(client.createMonitoredEvents('s', 1, [SELECTION]), (e: IntegrationError) => e.code === 'BAD_RESPONSE' && /items\[0\]\.statusCode/.test(e.message));
+  });
+
   it('should accept numeric-string sequence numbers and keep the answer subscriptionId', async () => {
     await open();
     sim.inject({ kind: 'raw', method: 'PublishEvents', body: '{"subscriptionId":1,"sequenceNumber":"5","hasMore":true,"serverTime":"1411149604245","recs":[{"clientHandle":"1","recType":"Update","fields":["12A5EDFFFFFF","1357002062000","Превышение уставки",100.0,false]}],"deleted":[{"clientHandle":1,"eventIds":["7623423AA"]}]}' });
