@@ -203,6 +203,24 @@ describe('scada-events node', () => {
     assert.deepEqual([records()[1].recType, records()[1].eventId], ['Refresh', alarm.eventId]);
   });
 
+  it('should say so in a msg and the status when packets were lost, then send the current alarms again', async () => {
+    await sim.close();
+    sim = await startSim({ accounts: { demo: PASSWORD }, packetSize: 1 });
+    const first = sim.raise();
+    await load();
+    await waitFor(() => acksSent(sim).includes(1), 'ack 1 sent');
+    const lost = sim.raise();
+    const kept = sim.raise();
+    sim.overflowQueues();
+    await waitFor(() => received.some((m) => m.control === 'gap'), 'gap notice');
+    const notice = received.find((m) => m.control === 'gap')!;
+    assert.deepEqual([notice.topic, notice.payload], ['gap', { expected: 2, received: 3 }]);
+    assert.ok(statuses.some((st) => st.fill === 'yellow' && st.text === 'scada-events.status.gap'));
+    await waitFor(() => records().filter((m) => m.recType === 'Refresh').length === 4, 'the refreshed alarms');
+    assert.deepEqual(records().filter((m) => m.recType === 'Update').map((m) => m.eventId), [kept.eventId]);
+    assert.deepEqual(new Set(records().filter((m) => m.recType === 'Refresh').map((m) => m.eventId)), new Set([first.eventId, lost.eventId, kept.eventId]));
+  });
+
   it('should refresh on msg.action "refresh" and reset on payload "reset"', async () => {
     sim.raise();
     await load();
@@ -236,6 +254,21 @@ describe('scada-events node', () => {
     assert.match(caught[0].error?.message ?? '', /eventId/);
     await waitFor(() => statuses.at(-1)?.fill === 'red', 'red status');
     assert.equal(sim.requests.length, 0);
+  });
+
+  it('should send a failed refresh to Catch with the msg that asked for it, and keep polling', async () => {
+    await load();
+    await waitFor(() => sim.requestsFor('PublishEvents').length > 0, 'polling');
+    sim.inject({ kind: 'http500', method: 'RefreshEvents' });
+    helper.getNode('ev').receive({ payload: 'refresh', topic: 'operator' });
+    await waitFor(() => caught.some((m) => m.topic === 'operator'), 'the refresh failure');
+    const failure = caught.find((m) => m.topic === 'operator')!;
+    assert.equal(failure.payload as unknown, 'refresh');
+    assert.equal(failure.error?.code, 'HTTP_STATUS');
+    assert.match(failure.error?.message ?? '', /500/);
+    assert.equal(failure.error?.source?.id, 'ev');
+    const polls = sim.requestsFor('PublishEvents').length;
+    await waitFor(() => sim.requestsFor('PublishEvents').length > polls, 'polling after the failure', 5000);
   });
 
   it('should send an unknown command to Catch with the msg', async () => {
