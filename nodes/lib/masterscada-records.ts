@@ -28,9 +28,6 @@ export interface ResolvedSelection {
   isTime: boolean[];
 }
 
-/** The selection a new node starts with: every object, the usual alarm fields. */
-export const DEFAULT_FIELDS: FieldDef[] = [1, 2, 3, 4, 5, 6, 7, 12].map((id) => ({ id, name: standardField(id)!.name }));
-
 /** Key under which the raw values of time fields sit in `msg.payload`. */
 export const RAW_KEY = 'raw';
 
