@@ -3,7 +3,8 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { LOGIN_FIELDS, METHOD_PATH_PREFIX, encodeStatus } from '../../masterscada/vendor';
 import type { CodeEncoding, MethodNames } from '../../masterscada/vendor';
-import type { SimRuntime} from './runtime';
+import { snippet } from '../../shared/errors';
+import type { SimRuntime } from './runtime';
 import { SimStatus } from './runtime';
 
 /** What the simulator did with a request it received. */
@@ -140,7 +141,7 @@ export class SimServer {
       if (this.requests.length > this.options.requestLogLimit) this.requests.splice(0, this.requests.length - this.options.requestLogLimit);
       if (req.method !== 'POST') return this.reply(res, 405, 'text/plain', 'only POST is supported');
       const handler = Object.prototype.hasOwnProperty.call(this.handlers, method) ? this.handlers[method] : undefined;
-      if (!handler) return this.reply(res, 404, 'text/plain', `unknown method ${snip(method)}`);
+      if (!handler) return this.reply(res, 404, 'text/plain', `unknown method ${snippet(method, 60)}`);
       if (size > this.options.maxBodyBytes) return this.reply(res, 413, 'text/plain', 'request too large');
       const fault = this.takeFault(method);
       if (fault) entry.fault = fault.kind;
@@ -209,8 +210,4 @@ export class SimServer {
     res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }
-}
-
-function snip(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
