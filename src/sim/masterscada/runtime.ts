@@ -107,8 +107,6 @@ export class SimRuntime {
   private readonly subscriptions = new Map<number, Subscription>();
   private nextSubscriptionId = 1;
   private nextEventNumber = 1;
-  /** Packets dropped from full queues since start (each one is a gap a client will see). */
-  overflowCount = 0;
 
   constructor(readonly options: RuntimeOptions) {}
 
@@ -255,12 +253,7 @@ export class SimRuntime {
 
   /** Drop the oldest queued packet of every subscription, as a full queue would (S4: the client sees a gap). */
   overflowQueues(): void {
-    for (const sub of this.subscriptions.values()) {
-      if (sub.queue.length > 0) {
-        sub.queue.shift();
-        this.overflowCount += 1;
-      }
-    }
+    for (const sub of this.subscriptions.values()) sub.queue.shift();
   }
 
   /** The next PublishEvents of every subscription repeats the packet sent last. */
@@ -276,10 +269,6 @@ export class SimRuntime {
   get subscriptionCount(): number {
     this.sweep();
     return this.subscriptions.size;
-  }
-
-  queuedPackets(subscriptionId: number): number {
-    return this.subscriptions.get(subscriptionId)?.queue.length ?? 0;
   }
 
   // ---- internals ----------------------------------------------------------
@@ -329,10 +318,7 @@ export class SimRuntime {
     if (last && !last.sent && size < this.options.packetSize) return last;
     const packet: Packet = { seq: sub.nextSeq++, recs: [], deleted: [], sent: false };
     sub.queue.push(packet);
-    while (sub.queue.length > this.options.queueSize) {
-      sub.queue.shift();
-      this.overflowCount += 1;
-    }
+    while (sub.queue.length > this.options.queueSize) sub.queue.shift();
     return packet;
   }
 
