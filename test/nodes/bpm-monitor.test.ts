@@ -3,6 +3,7 @@ import helper from 'node-red-node-test-helper';
 import type { MonitoringFrame } from '../../src/foresight/vendor';
 import { SEED } from '../../src/sim/foresight';
 import type { ForesightSimulator } from '../../src/sim/foresight';
+import type { ForesightServerNode } from '../../nodes/lib/foresight-connection';
 import { startSim, waitFor } from '../helpers/foresight';
 import foresightServer from '../../nodes/foresight-server';
 import bpmMonitor from '../../nodes/bpm-monitor';
@@ -137,7 +138,10 @@ describe('bpm-monitor node', () => {
   it('should leave no socket, no session and no timer behind when the flow stops', async () => {
     await load();
     await waitFor(() => sim.openSockets === 1, 'connected');
+    const session = (helper.getNode('srv') as unknown as ForesightServerNode).foresight!.session as unknown as { keepAliveTimer: unknown };
+    assert.notEqual(session.keepAliveTimer, undefined, 'the monitor keeps the session alive while it runs');
     await helper.unload();
+    assert.equal(session.keepAliveTimer, undefined, 'the keep-alive timer is gone');
     assert.equal(sim.openSockets, 0);
     assert.equal(sim.liveSessions, 0, 'CloseMetabase was sent');
     assert.ok(sim.requests.some((r) => r.op === 'CloseBpmProcess'));
