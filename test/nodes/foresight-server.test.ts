@@ -5,11 +5,14 @@ import { SEED } from '../../src/sim/foresight';
 import type { ForesightSimulator } from '../../src/sim/foresight';
 import type { ForesightServerNode } from '../../nodes/lib/foresight-connection';
 import { startSim, waitFor } from '../helpers/foresight';
+import { TEST_TLS } from '../helpers/foresight-tls';
 import foresightServer from '../../nodes/foresight-server';
 import bpmMonitor from '../../nodes/bpm-monitor';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const tlsConfigNode = require('@node-red/nodes/core/network/05-tls.js');
 
 helper.init(require.resolve('node-red'));
 
@@ -83,6 +86,42 @@ describe('foresight-server node', () => {
     assert.equal(sim.requests.filter((r) => r.op === 'OpenMetabase').length, 1, 'only the one made by the test');
     await helper.unload();
     assert.equal(sim.liveSessions, 1, 'the pasted session is not closed');
+  });
+
+  it('should reach the server over https and wss with the CA of a core tls-config node, and refuse it without', async () => {
+    await sim.close();
+    sim = await startSim({ tls: TEST_TLS });
+    const flow = [
+      { id: 'f1', type: 'tab' },
+      { id: 'tls1', type: 'tls-config', cert: '', key: '', ca: '', verifyservercert: true },
+      server({ usetls: true, tls: 'tls1' }),
+      { id: 'mon', type: 'bpm-monitor', z: 'f1', server: 'srv', processKey: SEED.processKey, wires: [['out']] },
+      { id: 'out', type: 'helper', z: 'f1' },
+      { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['hc']] },
+      { id: 'hc', type: 'helper', z: 'f1' },
+    ];
+    const run = async (ca: boolean): Promise<{ received: unknown[]; caught: Array<{ error: { code?: string; message: string } }> }> => {
+      await helper.load([foresightServer, bpmMonitor, catchNode, tlsConfigNode], flow as never, {
+        srv: { username: 'demo', password: 'demo' },
+        ...(ca ? { tls1: { cadata: TEST_TLS.cert } } : {}),
+      });
+      const received: unknown[] = [];
+      const caught: Array<{ error: { code?: string; message: string } }> = [];
+      helper.getNode('out').on('input', (m: unknown) => received.push(m));
+      helper.getNode('hc').on('input', (m: object) => caught.push(m as { error: { code?: string; message: string } }));
+      return { received, caught };
+    };
+    const trusted = await run(true);
+    await waitFor(() => trusted.received.length === 1, 'the snapshot over wss');
+    assert.deepEqual(trusted.caught, []);
+    assert.equal(sim.sockets.at(-1)?.accepted, true);
+    await helper.unload();
+    const requests = sim.requests.length;
+    const untrusted = await run(false);
+    await waitFor(() => untrusted.caught.length === 1, 'the TLS failure at Catch');
+    assert.equal(untrusted.caught[0].error.code, 'TRANSPORT');
+    assert.match(untrusted.caught[0].error.message, /self-signed|certificate/i);
+    assert.equal(sim.requests.length, requests, 'nothing reached the server');
   });
 
   it('should report an unusable URL through the monitor node to Catch', async () => {
