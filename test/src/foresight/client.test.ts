@@ -5,6 +5,7 @@ import { PpsomFaultError } from '../../../src/foresight/errors';
 import { SEED, startForesightSimulator } from '../../../src/sim/foresight';
 import type { ForesightSimulator } from '../../../src/sim/foresight';
 import type { IntegrationError } from '../../../src/shared/errors';
+import { CONN, PROC, VENDOR_ANSWERS, VENDOR_WORKSPACE } from '../../helpers/foresight-vendor-examples';
 
 const CREDS = { user: 'demo', password: 'demo' };
 
@@ -121,36 +122,6 @@ for (const transport of ['json', 'soap'] as PpsomTransport[]) {
   });
 }
 
-// The vendor's example answers, verbatim apart from abridged monikers (spec §3.1, §4.1, §4.3, §4.6 and the OpenMonitoringWS page).
-const CONN = 'DPEAJGROMGHGGOAECDBOBOCJCPGMIIEEKJEBOPGBJKEJKAEH!M';
-const PROC = 'MGJFJPPOBBDDGOAECMABJPKINDGPEBIEBLJDEKDGIANBKOGK!M!S!BPIMOEODAPBBDDGOAEDHLCADLCMDDIJDCEGJPKIJEBEEOLAHIL';
-const VENDOR_ANSWERS = {
-  json: {
-    OpenMetabase: `{"OpenMetabaseResult":{"id":"${CONN}","sessKey":"394186","sessCookie":"C1","version":"166","defLocale":"1049","driver":"2"}}`,
-    OpenBpmProcess: `{"OpenBpmProcessResult":{"id":{"id":"${PROC}"}}}`,
-    GetProcessInstances:
-      '{"GetProcessInstancesResult":{"operations":"1","list":{"it":{"key":"98037","startDate":"21.06.2024 08:27:14","comment":"","prms":"Branches = \'Large branches\'"}}}}',
-    OpenMonitoringWS: '{\n "OpenMonitoringWSResult" :\n  {\n   "url" : "BPMMONID!{6386DAFD-2FB5-4E14-B5A2-569F41AD14A8}"\n  }\n}',
-  },
-  soap: {
-    OpenMetabase:
-      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><OpenMetabaseResult xmlns="http://www.fsight.ru/PP.SOM.Som" xmlns:q1="http://www.fsight.ru/PP.SOM.Som" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
-      `<id xmlns="">${CONN}</id><sessKey xmlns="">394186</sessKey><sessCookie xmlns="">C1</sessCookie><version xmlns="">166</version><defLocale xmlns="">1049</defLocale><driver xmlns="">2</driver></OpenMetabaseResult></soapenv:Body></soapenv:Envelope>`,
-    OpenBpmProcess:
-      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><OpenBpmProcessResult xmlns="http://www.fsight.ru/PP.SOM.Som" xmlns:q1="http://www.fsight.ru/PP.SOM.Som" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
-      `<id xmlns=""><id>${PROC}</id></id></OpenBpmProcessResult></soapenv:Body></soapenv:Envelope>`,
-    GetProcessInstances:
-      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><GetProcessInstancesResult xmlns="http://www.fsight.ru/PP.SOM.Som" xmlns:q1="http://www.fsight.ru/PP.SOM.Som" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
-      '<operations xmlns="">1</operations><list xmlns=""><it><key>98037</key><startDate>21.06.2024 08:27:14</startDate><comment /><prms>Branches = \'Large branches\'</prms></it></list></GetProcessInstancesResult></soapenv:Body></soapenv:Envelope>',
-    OpenMonitoringWS: `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">
-<soapenv:Body>
-<OpenMonitoringWSResult xmlns="http://www.fsight.ru/PP.SOM.Som" xmlns:q1="http://www.fsight.ru/PP.SOM.Som" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-  <url xmlns="">BPMMONID!{6386DAFD-2FB5-4E14-B5A2-569F41AD14A8}</url>  </OpenMonitoringWSResult>
-  </soapenv:Body>
-  </soapenv:Envelope>`,
-  },
-};
-
 for (const transport of ['json', 'soap'] as const) {
   describe(`PpsomClient reading the vendor's example answers over ${transport.toUpperCase()}`, () => {
     let sim: ForesightSimulator;
@@ -174,6 +145,28 @@ for (const transport of ['json', 'soap'] as const) {
       assert.deepEqual(await client.getProcessInstances(PROC), [{ key: '98037', startDate: '21.06.2024 08:27:14', comment: '', prms: "Branches = 'Large branches'" }]);
       answer('OpenMonitoringWS');
       assert.equal(await client.openMonitoringWS(PROC, '98037', '{99654793-F719-4107-AD36-F1060FCD62F5}'), 'BPMMONID!{6386DAFD-2FB5-4E14-B5A2-569F41AD14A8}');
+    });
+
+    it('should read GetBpmMonitoringWorkspace shaped as the vendor shows it: one stage as an object, three steps as an array', async () => {
+      sim.inject({ op: 'GetBpmMonitoringWorkspace', kind: 'raw', body: VENDOR_WORKSPACE[transport] });
+      const ws = await client.getBpmMonitoringWorkspace(PROC, '98037');
+      assert.equal(ws.instId, '{43347D17-DEC3-449B-81FF-ABD522F3909E}');
+      assert.equal(ws.processName, 'Processing of applications');
+      assert.deepEqual(
+        ws.stages.map((st) => ({ name: st.name, id: st.id, states: st.states, steps: st.steps.map((x) => [x.id, x.type, x.states]) })),
+        [
+          {
+            name: 'Registration',
+            id: '168714*0',
+            states: [2],
+            steps: [
+              ['168714*0@0^0', 'ManualTask', [2]],
+              ['168714*0@0^1', 'ManualTask', [1]],
+              ['168714*0@0^2', 'SubStart', [1]],
+            ],
+          },
+        ],
+      );
     });
   });
 }

@@ -3,18 +3,9 @@ import { decodeResponse, encodeRequest, items, text } from '../../../src/foresig
 import type { PpsomValue } from '../../../src/foresight/codec';
 import { PpsomFaultError } from '../../../src/foresight/errors';
 import type { IntegrationError } from '../../../src/shared/errors';
+import { VENDOR_ANSWERS } from '../../helpers/foresight-vendor-examples';
 
 const ok = (body: string, status = 200) => ({ status, contentType: '', body });
-
-// The vendor's own example answers (spec §4.3, §4.6; seed page OpenMonitoringWS).
-const VENDOR_INSTANCES_JSON =
-  '{"GetProcessInstancesResult":{"operations":"1","list":{"it":{"key":"98037","startDate":"21.06.2024 08:27:14","comment":"","prms":"Branches = \'Large branches\'"}}}}';
-const VENDOR_WS_SOAP = `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">
-<soapenv:Body>
-<OpenMonitoringWSResult xmlns="http://www.fsight.ru/PP.SOM.Som" xmlns:q1="http://www.fsight.ru/PP.SOM.Som" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-  <url xmlns="">BPMMONID!{6386DAFD-2FB5-4E14-B5A2-569F41AD14A8}</url>  </OpenMonitoringWSResult>
-  </soapenv:Body>
-  </soapenv:Envelope>`;
 
 describe('PP.SOM codec', () => {
   it('should encode a JSON request as {"Op": params} with every scalar as a string', () => {
@@ -32,7 +23,7 @@ describe('PP.SOM codec', () => {
   });
 
   it('should read the vendor JSON example of GetProcessInstances with one instance as a one-element list', () => {
-    const result = decodeResponse('json', 'GetProcessInstances', ok(VENDOR_INSTANCES_JSON));
+    const result = decodeResponse('json', 'GetProcessInstances', ok(VENDOR_ANSWERS.json.GetProcessInstances));
     const list = items((result as { list: PpsomValue }).list);
     assert.equal(list.length, 1);
     assert.equal(text(list[0], 'key'), '98037');
@@ -40,7 +31,7 @@ describe('PP.SOM codec', () => {
   });
 
   it('should read the vendor SOAP example of OpenMonitoringWS', () => {
-    const result = decodeResponse('soap', 'OpenMonitoringWS', ok(VENDOR_WS_SOAP));
+    const result = decodeResponse('soap', 'OpenMonitoringWS', ok(VENDOR_ANSWERS.soap.OpenMonitoringWS));
     assert.equal(text(result, 'url'), 'BPMMONID!{6386DAFD-2FB5-4E14-B5A2-569F41AD14A8}');
   });
 
