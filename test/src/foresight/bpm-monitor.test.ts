@@ -198,6 +198,20 @@ describe('BpmMonitor', () => {
     await waitFor(() => frames.length === 3, 'a frame on the new socket');
   });
 
+  it('should renew the session when the keep-alive read finds it dead while the socket still looks fine', async () => {
+    await setup();
+    monitor({ pingIntervalMs: 3_600_000 }).start();
+    await waitFor(connected, 'connected');
+    const mark = sim.requests.length;
+    sim.inject({ op: 'GetProcessInstances', kind: 'session' });
+    await fake.tickAsync(KEEPALIVE_INTERVAL_MS);
+    await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting after the failed keep-alive');
+    await fake.tickAsync(1000);
+    await waitFor(connected, 'connected again');
+    assert.deepEqual(opsSince(sim, mark), ['GetProcessInstances', 'OpenMetabase', 'OpenBpmProcess', 'OpenMonitoringWS']);
+    assert.equal(sim.openSockets, 1);
+  });
+
   it('should renew a session shared by two monitors with a single OpenMetabase', async () => {
     await setup();
     sim.startInstance({ key: '98100', startDate: '01.01.2020 00:00:00' });

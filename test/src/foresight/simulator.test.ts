@@ -134,6 +134,21 @@ describe('Foresight simulator', () => {
     assert.equal(s.frames[1].finished, true);
   });
 
+  it("should answer the vendor's own OpenMonitoringWS requests, SOAP and JSON as printed on its page", async () => {
+    const { proc } = await token();
+    // The seed page's request bodies with the live process moniker in place of the example one.
+    const soap =
+      '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">' +
+      `<OpenMonitoringWS xmlns="http://www.fsight.ru/PP.SOM.Som"><tObject xmlns=""><id>${proc}</id></tObject><tArg xmlns=""><key>98037</key><guid>{99654793-F719-4107-AD36-F1060FCD62F5}</guid></tArg></OpenMonitoringWS></s:Body></s:Envelope>`;
+    const json = `{\n "OpenMonitoringWS" :\n  {\n   "tObject" :\n    {\n     "id" : "${proc}"\n    },\n   "tArg" :\n    {\n     "key" : "98037",\n     "guid" : "{99654793-F719-4107-AD36-F1060FCD62F5}"\n    }\n  }\n}`;
+    const a = await fetch(sim.endpoint(), { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: soap });
+    assert.equal(a.status, 200);
+    assert.match(await a.text(), /<OpenMonitoringWSResult xmlns="http:\/\/www.fsight.ru\/PP.SOM.Som"[^>]*><url xmlns="">BPMMONID!\{[0-9A-F-]{36}\}<\/url><\/OpenMonitoringWSResult>/);
+    const b = await fetch(sim.endpoint(), { method: 'POST', headers: { 'content-type': 'application/json;charset=UTF-8' }, body: json });
+    assert.equal(b.status, 200);
+    assert.match(((await b.json()) as { OpenMonitoringWSResult: { url: string } }).OpenMonitoringWSResult.url, /^BPMMONID!\{[0-9A-F-]{36}\}$/);
+  });
+
   it('should answer SOAP with the vendor envelope and unqualified children', async () => {
     const res = await fetch(sim.endpoint('standalone'), {
       method: 'POST',
