@@ -1,4 +1,5 @@
-import { AbortedError, ClosedError, IntegrationError } from '../shared/errors';
+import { abortable } from '../shared/clock';
+import { ClosedError, IntegrationError } from '../shared/errors';
 import type { MasterScadaClient } from './client';
 import type { ScadaId } from './types';
 
@@ -56,7 +57,7 @@ export class MasterScadaSession implements SessionSource {
     this.loggingIn ??= this.login().finally(() => {
       this.loggingIn = undefined;
     });
-    return waitOrAbort(this.loggingIn, signal);
+    return abortable(this.loggingIn, signal);
   }
 
   invalidate(sessionId: ScadaId): void {
@@ -94,23 +95,4 @@ export class MasterScadaSession implements SessionSource {
     this.current = sessionId;
     return sessionId;
   }
-}
-
-function waitOrAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new AbortedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
