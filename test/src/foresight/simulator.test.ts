@@ -5,6 +5,7 @@ import { WS_CLOSE_POLICY } from '../../../src/foresight/vendor';
 import type { MonitoringFrame } from '../../../src/foresight/vendor';
 import { SEED } from '../../../src/sim/foresight';
 import type { ForesightSimulator } from '../../../src/sim/foresight';
+import { SessionTable } from '../../../src/sim/foresight/sessions';
 import { startSim, waitFor } from '../../helpers/foresight';
 
 describe('Foresight simulator', () => {
@@ -166,5 +167,25 @@ describe('Foresight simulator', () => {
     const res = await fetch(sim.endpoint(), { method: 'POST', body: '<!DOCTYPE x [<!ENTITY a "a">]><OpenMetabase><tDef><id>&a;</id></tDef></OpenMetabase>' });
     assert.equal(res.status, 500);
     assert.match(await res.text(), /Fault/);
+  });
+
+  it('should count inactivity from the last accepted call, and end the session with every moniker and token after it', () => {
+    let now = 0;
+    const table = new SessionTable(1000, () => now);
+    const ended: string[] = [];
+    table.on('ended', (_s, reason: string) => ended.push(reason));
+    const s = table.open('demo');
+    const proc = table.openProcess(s, SEED.processKey);
+    const url = table.issueToken(s, proc, SEED.instanceKey, false);
+    now = 900;
+    assert.ok(table.lookup(proc), 'a call on a derived moniker keeps the session');
+    now = 1800;
+    assert.ok(table.lookup(s.connection), 'still alive 900 ms after the last call');
+    assert.ok(table.token(url));
+    now = 2801;
+    assert.equal(table.lookup(s.connection), undefined);
+    assert.equal(table.lookup(proc), undefined);
+    assert.equal(table.token(url), undefined);
+    assert.deepEqual(ended, ['expired']);
   });
 });
