@@ -123,6 +123,25 @@ describe('bpm-monitor node', () => {
     assert.equal((received[2].payload as MonitoringFrame).instKey, '98100');
   });
 
+  it('should switch to a numeric key with the given GUID without looking the GUID up, and send an unknown command to Catch', async () => {
+    const second = sim.startInstance({ key: '98100', startDate: '01.01.2020 00:00:00' });
+    await load();
+    await waitFor(() => received.length === 1, 'the snapshot of the newest instance');
+    const mark = sim.requests.length;
+    helper.getNode('mon').receive({ payload: { key: 98100, guid: second.instId } });
+    await waitFor(() => received.length === 2, 'the snapshot of the second instance');
+    assert.deepEqual(received[1].instance, { key: '98100', guid: second.instId });
+    assert.equal(received[1].topic, 'bpm/98100');
+    assert.deepEqual(
+      sim.requests.slice(mark).map((r) => r.op),
+      ['OpenMonitoringWS'],
+    );
+    helper.getNode('mon').receive({ payload: 'bogus' });
+    await waitFor(() => caught.length === 1, 'the refused command at Catch');
+    assert.equal(caught[0].error?.code, 'CONFIG');
+    assert.equal(received.length, 2);
+  });
+
   it('should close on msg.action "close" and connect again on a "connect" payload', async () => {
     await load();
     await waitFor(() => received.length === 1, 'the snapshot msg');
