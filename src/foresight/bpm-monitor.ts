@@ -67,6 +67,9 @@ export interface BpmMonitorOptions {
   logger?: Logger;
 }
 
+/** Limit for the best-effort CloseBpmProcess on stop or give-up. */
+const PROCESS_CLOSE_TIMEOUT_MS = 2000;
+
 export type MonitorState = 'idle' | 'resolving' | 'connecting' | 'connected' | 'reconnecting' | 'stopped' | 'failed';
 
 export interface MonitorStatus {
@@ -206,9 +209,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
       this.process = undefined;
       this.releaseLease();
     }
-    if (!this.options.processMoniker) {
-      for (const p of [proc, late]) if (p) await this.options.client.closeBpmProcess(p, { timeoutMs: 2000 });
-    }
+    for (const p of [proc, late]) await this.closeOwnProcess(p);
     if (gen === this.generation) this.setState({ state: 'stopped' });
   }
 
@@ -328,7 +329,12 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     this.releaseLease();
     const proc = this.process;
     this.process = undefined;
-    if (proc && !this.options.processMoniker) await this.options.client.closeBpmProcess(proc, { timeoutMs: 2000 });
+    await this.closeOwnProcess(proc);
+  }
+
+  /** Best-effort CloseBpmProcess for a process we opened; a pasted process moniker belongs to someone else. */
+  private async closeOwnProcess(proc: string | undefined): Promise<void> {
+    if (proc && !this.options.processMoniker) await this.options.client.closeBpmProcess(proc, { timeoutMs: PROCESS_CLOSE_TIMEOUT_MS });
   }
 
   private forgetSession(): void {
@@ -361,7 +367,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
   }
 
   private async runSocket(target: MonitorTarget, signal: AbortSignal): Promise<SocketEnd> {
-    const address = monitoringSocketAddress(this.options.client.endpoint, this.options.wsPathPrefix ?? DEFAULT_WS_PATH_PREFIX, target.url);
+    const address = this.socketAddress(target.url);
     let stableTimer: TimerHandle | undefined;
     const socket = openMonitoringSocket(address, {
       clock: this.clock,
@@ -416,8 +422,12 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     });
   }
 
+  private socketAddress(monitoringUrl: string): string {
+    return monitoringSocketAddress(this.options.client.endpoint, this.options.wsPathPrefix ?? DEFAULT_WS_PATH_PREFIX, monitoringUrl);
+  }
+
   private socketPath(): string {
-    return new URL(monitoringSocketAddress(this.options.client.endpoint, this.options.wsPathPrefix ?? DEFAULT_WS_PATH_PREFIX, '')).pathname;
+    return new URL(this.socketAddress('')).pathname;
   }
 
   private closeSocket(): void {

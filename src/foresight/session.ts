@@ -7,6 +7,9 @@ import type { PpsomClient } from './client';
 import { SessionUnrenewableError, isSessionError } from './errors';
 import { KEEPALIVE_INTERVAL_MS } from './vendor';
 
+/** Default limit for the CloseMetabase sent on close. */
+const CLOSE_TIMEOUT_MS = 3000;
+
 export interface ForesightSessionOptions {
   client: PpsomClient;
   /** Repository description id (`tDef.id`, spec §3.1). */
@@ -127,7 +130,7 @@ export class ForesightSession {
     this.probes.clear();
     this.abort.abort();
     const pending = this.opening;
-    const limitMs = this.options.closeTimeoutMs ?? 3000;
+    const limitMs = this.options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS;
     let conn = this.current;
     // Wait a little for an OpenMetabase in flight; if it answers later, open() closes that session itself.
     if (!conn && pending) conn = await within(pending.catch(() => undefined), limitMs);
@@ -147,7 +150,7 @@ export class ForesightSession {
     // Not aborted by callers: a close() during OpenMetabase must not strand a session on the server.
     const result = await this.client.openMetabase(repositoryId, { user: user ?? '', password: password ?? '' });
     if (this.closed) {
-      void this.client.closeMetabase(result.id, { timeoutMs: 3000 }).catch(() => undefined);
+      void this.client.closeMetabase(result.id, { timeoutMs: this.options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS }).catch(() => undefined);
       throw new ClosedError('Foresight session closed');
     }
     this.current = result.id;
