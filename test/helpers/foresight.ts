@@ -34,3 +34,9 @@ export function fakeClock(): { fake: FakeClock; clock: Clock } {
 export function opsSince(sim: ForesightSimulator, from = 0): string[] {
   return sim.requests.slice(from).map((r) => r.op);
 }
+
+/** POST a raw JSON request to the simulator, as a third-party client would, and read the JSON answer. */
+export async function postJson(sim: ForesightSimulator, body: unknown): Promise<Record<string, Record<string, unknown>>> {
+  const res = await fetch(sim.endpoint(), { method: 'POST', body: JSON.stringify(body) });
+  return (await res.json()) as Record<string, Record<string, unknown>>;
+}

@@ -5,6 +5,7 @@ import { PpsomFaultError } from '../../../src/foresight/errors';
 import { SEED, startForesightSimulator } from '../../../src/sim/foresight';
 import type { ForesightSimulator } from '../../../src/sim/foresight';
 import type { IntegrationError } from '../../../src/shared/errors';
+import { postJson } from '../../helpers/foresight';
 import { CONN, PROC, VENDOR_ANSWERS, VENDOR_WORKSPACE } from '../../helpers/foresight-vendor-examples';
 
 const CREDS = { user: 'demo', password: 'demo' };
@@ -213,7 +214,7 @@ describe('PpsomClient endpoints', () => {
   });
 
   it('should answer one instance with "it" as an object, as the vendor does', async () => {
-    const post = async (body: unknown) => (await fetch(sim.endpoint(), { method: 'POST', body: JSON.stringify(body) })).json() as Promise<Record<string, Record<string, unknown>>>;
+    const post = (body: unknown) => postJson(sim, body);
     const mb = await post({ OpenMetabase: { tDef: { id: 'WAREHOUSE' }, tCreds: { user: { id: 'demo' }, pass: 'demo' }, tArg: '' } });
     const conn = mb.OpenMetabaseResult.id as string;
     const op = await post({ OpenBpmProcess: { tObject: { id: `${conn}!338080` }, tArg: { args: { openForEdit: true } } } });

@@ -6,7 +6,7 @@ import type { MonitoringFrame } from '../../../src/foresight/vendor';
 import { SEED } from '../../../src/sim/foresight';
 import type { ForesightSimulator } from '../../../src/sim/foresight';
 import { SessionTable } from '../../../src/sim/foresight/sessions';
-import { startSim, waitFor } from '../../helpers/foresight';
+import { postJson, startSim, waitFor } from '../../helpers/foresight';
 
 describe('Foresight simulator', () => {
   let sim: ForesightSimulator;
@@ -115,7 +115,7 @@ describe('Foresight simulator', () => {
   });
 
   it('should accept enum numbers, native JSON values and the "giud" spelling of the vendor prose', async () => {
-    const post = async (body: unknown) => (await fetch(sim.endpoint(), { method: 'POST', body: JSON.stringify(body) })).json() as Promise<Record<string, Record<string, unknown>>>;
+    const post = (body: unknown) => postJson(sim, body);
     const mb = await post({ OpenMetabase: { tDef: { id: 'WAREHOUSE' }, tCreds: { user: { id: 'demo' }, pass: 'demo' }, tArg: '' } });
     const conn = mb.OpenMetabaseResult.id as string;
     const op = await post({ OpenBpmProcess: { tObject: { id: `${conn}!338080` }, tArg: { args: { openForEdit: true } } } });
