@@ -1,13 +1,14 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { BpmMonitor } from '../src/foresight/bpm-monitor';
 import type { MonitorFrame, MonitorStatus, MonitorTarget } from '../src/foresight/bpm-monitor';
-import { ConfigError, IntegrationError } from '../src/shared/errors';
+import { ConfigError } from '../src/shared/errors';
 import { redact } from '../src/shared/logger';
-import { errorStatusText, msgError } from './lib/errors';
+import { catchable, errorStatusText } from './lib/errors';
 import type { ForesightServerNode } from './lib/foresight-connection';
-import { nodeLogger } from './lib/foresight-connection';
+import { nodeLogger } from './lib/node-logger';
+import { commandOf } from './lib/commands';
 import { ListenerBag } from './lib/listener-bag';
-import { status } from './lib/status';
+import { seconds, status } from './lib/status';
 
 interface BpmMonitorDef extends NodeDef {
   server: string;
@@ -22,8 +23,6 @@ interface BpmMonitorCredentials {
   processMoniker?: string;
 }
 
-type Command = 'close' | 'connect';
-
 export = function (RED: NodeAPI): void {
   function BpmMonitorNode(this: Node<BpmMonitorCredentials>, config: BpmMonitorDef): void {
     RED.nodes.createNode(this, config);
@@ -36,13 +35,12 @@ export = function (RED: NodeAPI): void {
     let lastReported = '';
 
     const report = (err: unknown): void => {
-      const e = err instanceof IntegrationError ? err : new IntegrationError('SERVER', err instanceof Error ? err.message : String(err));
-      const text = clean(errorStatusText(e));
+      const text = clean(errorStatusText(err));
       if (text === lastReported) return;
       lastReported = text;
-      const safe = new IntegrationError(e.code, clean(e.message), { retriable: e.retriable });
-      safe.name = e.name;
-      this.error(safe, { topic: topicFor(target?.key), error: { ...msgError(e), message: safe.message }, ...(target ? { instance: instanceOf(target), url: target.url } : {}) });
+      const context = { topic: topicFor(target?.key), ...(target ? { instance: instanceOf(target), url: target.url } : {}) };
+      const { logMessage, msg } = catchable(err, secrets(), context);
+      this.error(logMessage, msg);
     };
 
     let monitor: BpmMonitor | undefined;
@@ -161,18 +159,6 @@ export = function (RED: NodeAPI): void {
   });
 };
 
-function commandOf(msg: { action?: unknown; payload?: unknown }): Command | undefined {
-  const raw = typeof msg.action === 'string' ? msg.action : typeof msg.payload === 'string' ? msg.payload : undefined;
-  const command = raw?.trim().toLowerCase();
-  return command === 'close' || command === 'connect' ? command : undefined;
-}
-
 function instanceOf(t: MonitorTarget): { key: string; guid: string } {
   return { key: t.key, guid: t.guid };
-}
-
-/** Seconds for a countdown: one decimal below 10 s. */
-function seconds(ms: number): string {
-  const s = ms / 1000;
-  return String(s >= 10 ? Math.round(s) : Math.round(s * 10) / 10);
 }

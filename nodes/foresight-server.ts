@@ -3,7 +3,7 @@ import { PpsomClient } from '../src/foresight/client';
 import { ForesightSession } from '../src/foresight/session';
 import { normalisePathPrefix } from '../src/foresight/vendor';
 import type { ForesightConnection } from './lib/foresight-connection';
-import { nodeLogger } from './lib/foresight-connection';
+import { nodeLogger } from './lib/node-logger';
 import { tlsOptionsFrom } from './lib/tls';
 
 interface ForesightServerDef extends NodeDef {

@@ -4,16 +4,16 @@ import type { Cursor } from '../src/masterscada/event-poller';
 import type { EventPacket } from '../src/masterscada/types';
 import { ConfigError } from '../src/shared/errors';
 import { redact } from '../src/shared/logger';
-import { errorStatusText } from './lib/errors';
+import { catchable, errorStatusText } from './lib/errors';
+import { commandOf } from './lib/commands';
 import { ListenerBag } from './lib/listener-bag';
-import { catchable, commandOf } from './lib/masterscada-catch';
 import type { MasterScadaServerNode } from './lib/masterscada-connection';
-import { masterScadaLogger } from './lib/masterscada-connection';
+import { nodeLogger } from './lib/node-logger';
 import { CURSOR_KEY, isMemoryOnlyStore, pickCursor } from './lib/masterscada-cursor';
 import type { StoredCursor } from './lib/masterscada-cursor';
 import { noticeMessage, packetToMessages, resolveSelections, selectionsFingerprint } from './lib/masterscada-records';
 import type { ResolvedSelection, SelectionDef } from './lib/masterscada-records';
-import { inSeconds, status } from './lib/status';
+import { seconds, status } from './lib/status';
 import type { StatusKind } from './lib/status';
 
 interface ScadaEventsDef extends NodeDef {
@@ -71,7 +71,7 @@ export = function (RED: NodeAPI): void {
     const fingerprint = selectionsFingerprint(connection.url, resolved);
     const pollS = Number(config.pollInterval);
     const secrets = connection.secrets;
-    const logger = masterScadaLogger(node, secrets);
+    const logger = nodeLogger(node, secrets, { warnsToLog: true });
     const listeners = new ListenerBag((err) => {
       showError(err);
       report(err);
@@ -139,7 +139,7 @@ export = function (RED: NodeAPI): void {
         const code = (info.error as { code?: string }).code ?? 'ERROR';
         // A rejected login or an ended pasted session will not heal by itself: red, not yellow.
         const retriable = (info.error as { retriable?: boolean }).retriable !== false;
-        show(retriable ? 'reconnecting' : 'error', RED._('scada-events.status.retry', { code, when: inSeconds(info.retryInMs) }));
+        show(retriable ? 'reconnecting' : 'error', RED._('scada-events.status.retry', { code, s: seconds(info.retryInMs) }));
         if (!info.repeated) report(info.error);
       });
       poller.start();

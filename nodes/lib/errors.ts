@@ -1,4 +1,6 @@
+import type { NodeMessage } from 'node-red';
 import { IntegrationError, describeError } from '../../src/shared/errors';
+import { redact } from '../../src/shared/logger';
 
 /** What a msg carries about a failure, so Catch nodes can route on `code` and `retriable`. */
 export interface MsgError {
@@ -26,4 +28,19 @@ export function msgError(err: unknown): MsgError {
 export function errorStatusText(err: unknown): string {
   if (err instanceof IntegrationError) return `${err.code}: ${err.message}`;
   return describeError(err);
+}
+
+/**
+ * What to pass to `node.error(logMessage, msg)` so a Catch node gets
+ * `msg.error.code` (Node-RED copies an own `code` of the log message) and the
+ * full detail in `msg._error` (Node-RED moves an existing `msg.error` there).
+ * Secrets are masked in every text.
+ */
+export function catchable(err: unknown, secrets: ReadonlyArray<string>, msg: NodeMessage = { payload: undefined }): { logMessage: { code: string; message: string; toString(): string }; msg: NodeMessage } {
+  const text = redact(describeError(err), secrets);
+  const detail: MsgError = { ...msgError(err), message: text };
+  return {
+    logMessage: { code: detail.code, message: text, toString: () => text },
+    msg: Object.assign(msg, { error: detail }),
+  };
 }

@@ -1,9 +1,7 @@
 import type { Node } from 'node-red';
 import type { MasterScadaClient } from '../../src/masterscada/client';
 import type { MasterScadaSession } from '../../src/masterscada/session';
-import type { Logger } from '../../src/shared/logger';
 import type { StoredCursor } from './masterscada-cursor';
-import { redact } from '../../src/shared/logger';
 
 /** What a `masterscada-server` config node offers the nodes that use it. */
 export interface MasterScadaConnection {
@@ -25,18 +23,4 @@ export interface MasterScadaServerNode extends Node {
   /** Undefined when the settings are unusable; `configError` then says why. */
   readonly masterscada: MasterScadaConnection | undefined;
   readonly configError: Error | undefined;
-}
-
-/**
- * A Logger that writes through a node's own log methods with every secret
- * masked. The engine's warnings go to the log only: the node itself reports
- * each failure once through `node.error`, and a second copy in the Debug
- * sidebar would only be noise.
- */
-export function masterScadaLogger(node: Node, secrets: () => ReadonlyArray<string | undefined>): Logger {
-  return {
-    debug: (m) => node.debug(redact(m, secrets())),
-    info: (m) => node.log(redact(m, secrets())),
-    warn: (m) => node.log(redact(m, secrets())),
-  };
 }

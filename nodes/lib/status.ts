@@ -29,8 +29,8 @@ export function status(kind: StatusKind, text: string): NodeStatusShape {
   return { ...LOOK[kind], text: clipped };
 }
 
-/** "in 12 s", "in 1.5 s": for reconnect countdowns. */
-export function inSeconds(ms: number): string {
+/** Seconds for a reconnect countdown ("12", "1.5"); the words around it belong to each locale's text. */
+export function seconds(ms: number): string {
   const s = ms / 1000;
-  return `in ${s >= 10 ? Math.round(s) : Math.round(s * 10) / 10} s`;
+  return String(s >= 10 ? Math.round(s) : Math.round(s * 10) / 10);
 }
