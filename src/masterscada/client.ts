@@ -4,7 +4,7 @@ import type { TlsOptions } from '../shared/http';
 import { redact } from '../shared/logger';
 import { ScadaStatusError } from './errors';
 import type { DeletedEvents, EventPacket, EventRecord, EventSelection, ItemResult, ScadaId, ServerState } from './types';
-import { DEFAULT_METHOD_NAMES, LOGIN_FIELDS, METHOD_PATH_PREFIX, parseStatusCode } from './vendor';
+import { DEFAULT_METHOD_NAMES, LOGIN_FIELDS, METHOD_PATH_PREFIX, encodeTime, parseStatusCode } from './vendor';
 import type { MethodNames } from './vendor';
 
 export interface MasterScadaClientOptions {
@@ -22,6 +22,26 @@ export interface CallOptions {
 }
 
 type Json = Record<string, unknown>;
+
+/** What GetArchivedEvents is asked (spec §5.7); times are epoch ms. */
+export interface ArchiveRequest {
+  archiveId: number;
+  itemId: number;
+  path: string;
+  fields: Array<{ id: number }>;
+  startTime: number;
+  endTime?: number;
+  maxRecs: number;
+  timeoutS: number;
+  continuationPoint?: string;
+}
+
+export interface ArchivePage {
+  /** Field values of each record, in the requested field order. */
+  recs: unknown[][];
+  /** Present while more records remain. */
+  continuationPoint?: string;
+}
 
 /**
  * The MasterSCADA 4D runtime JSON API: one method per call, no state besides
@@ -117,6 +137,38 @@ export class MasterScadaClient {
     if (ack !== undefined) body.ackSequenceNumber = ack;
     const answer = await this.call(method, body, options, { secrets: [String(sessionId)] });
     return readPacket(answer, subscriptionId, method);
+  }
+
+  /**
+   * One page of the event archive (S5, spec §5.7). The request fields are the
+   * vendor's; the answer shape is assumed (see ARCHIVE in vendor.ts).
+   */
+  async getArchivedEvents(sessionId: ScadaId, request: ArchiveRequest, options: CallOptions = {}): Promise<ArchivePage> {
+    const method = this.methods.getArchivedEvents;
+    const body: Json = {
+      sessionId,
+      archiveId: request.archiveId,
+      startTime: encodeTime(request.startTime, 'string'),
+      ...(request.endTime === undefined ? {} : { endTime: encodeTime(request.endTime, 'string') }),
+      inverse: false,
+      maxRecs: request.maxRecs,
+      maxSize: 0,
+      timeout: request.timeoutS,
+      ...(request.continuationPoint === undefined ? {} : { continuationPoint: request.continuationPoint }),
+      itemId: request.itemId,
+      path: request.path,
+      fields: request.fields,
+    };
+    const answer = await this.call(method, body, options, { secrets: [String(sessionId)] });
+    const recs = readArray(answer.recs, 'recs', method).map((r, i): unknown[] => {
+      if (Array.isArray(r)) return r;
+      if (isObject(r) && Array.isArray(r.fields)) return r.fields;
+      throw formatError(method, `"recs[${i}]" has no "fields" array`);
+    });
+    const cp = answer.continuationPoint;
+    if (cp !== undefined && cp !== null && typeof cp !== 'string' && typeof cp !== 'number') throw formatError(method, '"continuationPoint" is not a string');
+    const continuationPoint = cp === undefined || cp === null || String(cp).trim() === '' ? undefined : String(cp);
+    return continuationPoint === undefined ? { recs } : { recs, continuationPoint };
   }
 
   async close(): Promise<void> {

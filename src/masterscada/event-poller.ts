@@ -7,29 +7,54 @@ import { ClosedError, describeError } from '../shared/errors';
 import { silentLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
 import type { MasterScadaClient } from './client';
+import { isLoginRefused } from '../shared/login-refusal';
+import { ArchiveReader, recordEventId, recordTime } from './archive-reader';
+import type { ArchiveClient } from './archive-reader';
+import type { Cursor, CursorStore } from './cursor-store';
+import { MemoryCursorStore } from './cursor-store';
 import { isSessionInvalid, isSubscriptionInvalid } from './errors';
 import type { SessionSource } from './session';
-import type { EventPacket, EventSelection, ScadaId } from './types';
+import type { EventPacket, EventRecord, EventSelection, ScadaId } from './types';
+import { ARCHIVE, timeToIso } from './vendor';
 
-/** Where a subscription stands: enough to resume it after a redeploy or a restart. */
-export interface Cursor {
-  sessionId: ScadaId;
-  subscriptionId: ScadaId;
-  /** Last packet handed to the consumer; absent before the first one. */
-  ack?: number;
+export type { Cursor, CursorStore } from './cursor-store';
+
+export type PollerState = 'idle' | 'connecting' | 'polling' | 'backoff' | 'halted' | 'stopped';
+
+/** Why a (new) subscription was made. `new` = there was no cursor to resume. */
+export type SubscribeReason = 'new' | 'reset' | 'subscription-lost' | 'session-lost' | 'session-changed' | 'selections-changed';
+
+/** What the engine tells the consumer about a packet. */
+export interface DeliveryInfo {
+  /** The packet was in flight when the previous run ended: its msgs may have been sent already. */
+  redelivered: boolean;
 }
 
-export type PollerState = 'idle' | 'connecting' | 'polling' | 'backoff' | 'stopped';
-
-/** Why a (new) subscription was made. */
-export type SubscribeReason = 'new' | 'reset' | 'subscription-lost' | 'session-lost' | 'session-changed';
+/** Result of reading the archive over a gap or a lost subscription. */
+export interface BackfillInfo {
+  /** Records delivered from the archive (not delivered before). */
+  recovered: number;
+  /** Every selection's archive was read to the end of the window without an error. */
+  complete: boolean;
+  /** Window read, epoch ms; no end = up to now. */
+  from: number;
+  to?: number;
+  /** Why a selection could not be read, if one could not. */
+  error?: unknown;
+}
 
 export interface PollerEvents {
   state: [state: PollerState, retryInMs: number | undefined];
   /** The ack moved or the subscription changed; persist it. `undefined` = nothing to resume. */
   cursor: [cursor: Cursor | undefined];
   subscribed: [info: { reason: SubscribeReason; subscriptionId: ScadaId; previousSubscriptionId?: ScadaId }];
-  gap: [info: { expected: number; received: number }];
+  gap: [info: { expected: number; received: number; subscriptionId: ScadaId; backfill?: BackfillInfo }];
+  /** The archive was read after a lost subscription (a gap of unknown size). */
+  backfill: [info: BackfillInfo & { reason: SubscribeReason }];
+  /** A refused login stopped the engine until connect(). */
+  halted: [info: { error: unknown }];
+  /** The runtime said hasMore but gave nothing new; polling slowed to the poll interval. */
+  stalled: [info: { sequenceNumber?: number }];
   duplicate: [info: { sequenceNumber: number }];
   /** A PublishEvents answer was processed. */
   answer: [info: { sequenceNumber?: number; records: number; deleted: number; at: number }];
@@ -37,18 +62,29 @@ export interface PollerEvents {
   failure: [info: { error: unknown; retryInMs: number; repeated: boolean }];
 }
 
-export type PollerClient = Pick<MasterScadaClient, 'createSubscription' | 'createMonitoredEvents' | 'refreshEvents' | 'deleteSubscription' | 'publishEvents'>;
+export type PollerClient = Pick<MasterScadaClient, 'createSubscription' | 'createMonitoredEvents' | 'refreshEvents' | 'deleteSubscription' | 'publishEvents'> & Partial<ArchiveClient>;
 
 export interface EventPollerOptions {
   client: PollerClient;
   session: SessionSource;
   selections: EventSelection[];
   /** Receives every packet with records or deletions; the ack moves only after it resolves. */
-  consumer: (packet: EventPacket) => Promise<void> | void;
+  consumer: (packet: EventPacket, info: DeliveryInfo) => Promise<void> | void;
+  /**
+   * Durable cursor: loaded at start when no `cursor` is given, saved (and
+   * awaited) before each packet is handed on and after, so the ack sent next is
+   * never ahead of it. Default: kept in memory only.
+   */
+  store?: CursorStore;
   /** Pause between polls that returned everything (hasMore false). Default 1000 ms. */
   pollIntervalMs?: number;
   /** Resume this subscription instead of creating one. */
   cursor?: Cursor;
+  /** Why the first subscription is made when there is nothing to resume (and the subscription it replaces). */
+  initialReason?: { reason: SubscribeReason; previousSubscriptionId?: ScadaId };
+  /** Read GetArchivedEvents over a gap or a lost subscription (needs `client.getArchivedEvents`). Default true. */
+  backfill?: boolean;
+  archive?: ArchiveReader;
   clock?: Clock;
   backoff?: BackoffOptions;
   logger?: Logger;
@@ -56,6 +92,8 @@ export interface EventPollerOptions {
 
 /** DeleteSubscription runs on stop and reset, so it must not hold them up. */
 const DELETE_TIMEOUT_MS = 3000;
+/** Keys of recently delivered events kept to tell archive records already delivered. */
+const RECENT_KEYS = 5000;
 
 interface Waiter {
   resolve: () => void;
@@ -83,11 +121,25 @@ export class EventPoller extends EventEmitter<PollerEvents> {
   private refreshWaiters: Waiter[] = [];
   private resetWaiters: Waiter[] = [];
   private recovering = false;
+  private lastReason: SubscribeReason = 'new';
   private lastFailure = '';
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private currentState: PollerState = 'idle';
   private lastAnswer: number | undefined;
+  private readonly store: CursorStore;
+  private loaded: boolean;
+  private inFlight: number | undefined;
+  private lastEventTime: number | undefined;
+  private halted = false;
+  private haltError: unknown;
+  private stallWarned = false;
+  private pendingBackfill: number | undefined;
+  /** `eventId@time` of recent deliveries, and eventIds deleted lately: archive records matching them are not sent again. */
+  private readonly recentKeys = new BoundedSet(RECENT_KEYS);
+  private readonly recentDeleted = new BoundedSet(RECENT_KEYS);
+  private readonly archiveKeys = new BoundedSet(RECENT_KEYS);
+  private readonly archive: ArchiveReader | undefined;
 
   constructor(private readonly options: EventPollerOptions) {
     super();
@@ -95,11 +147,27 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     this.backoff = new Backoff(options.backoff);
     this.logger = options.logger ?? silentLogger;
     this.pollIntervalMs = Math.max(0, options.pollIntervalMs ?? 1000);
-    if (options.cursor) {
-      this.sub = { sessionId: options.cursor.sessionId, subscriptionId: options.cursor.subscriptionId };
-      this.ack = options.cursor.ack;
-      options.session.adopt(options.cursor.sessionId);
+    this.store = options.store ?? new MemoryCursorStore();
+    this.loaded = options.cursor !== undefined || options.store === undefined;
+    if (options.cursor) this.resumeFrom(options.cursor);
+    if (options.initialReason) {
+      this.nextReason = options.initialReason.reason;
+      this.previousSubscriptionId = options.initialReason.previousSubscriptionId;
     }
+    const client = options.client;
+    this.archive = options.backfill === false || !client.getArchivedEvents ? undefined : (options.archive ?? new ArchiveReader(client as ArchiveClient));
+  }
+
+  private resumeFrom(cursor: Cursor): void {
+    this.sub = { sessionId: cursor.sessionId, subscriptionId: cursor.subscriptionId };
+    this.ack = cursor.ack;
+    // Only a packet after the ack can have been in flight.
+    this.inFlight = cursor.inFlight !== undefined && (cursor.ack === undefined || cursor.inFlight > cursor.ack) ? cursor.inFlight : undefined;
+    this.lastEventTime = cursor.lastEventTime;
+    this.pendingBackfill = cursor.backfillFrom;
+    // Nothing acknowledged yet: the refresh that follows a new subscription may not have happened.
+    if (cursor.ack === undefined) this.pendingRefresh = true;
+    this.options.session.adopt(cursor.sessionId);
   }
 
   get state(): PollerState {
@@ -112,7 +180,22 @@ export class EventPoller extends EventEmitter<PollerEvents> {
   }
 
   get cursor(): Cursor | undefined {
-    return this.sub ? { ...this.sub, ...(this.ack === undefined ? {} : { ack: this.ack }) } : undefined;
+    if (!this.sub) return undefined;
+    return {
+      ...this.sub,
+      ...(this.ack === undefined ? {} : { ack: this.ack }),
+      ...(this.lastEventTime === undefined ? {} : { lastEventTime: this.lastEventTime }),
+      ...(this.pendingBackfill === undefined ? {} : { backfillFrom: this.pendingBackfill }),
+    };
+  }
+
+  /** After a refused login: try again now (the caller re-opens the session's login first). */
+  connect(): void {
+    this.options.session.allowLogin?.();
+    this.halted = false;
+    this.haltError = undefined;
+    this.backoff.reset();
+    this.wake?.();
   }
 
   start(): void {
@@ -156,6 +239,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
 
   private request(mark: () => void, waiters: Waiter[]): Promise<void> {
     if (this.stopping.signal.aborted) return Promise.reject(new ClosedError('event polling stopped'));
+    if (this.halted && this.haltError !== undefined) return Promise.reject(this.haltError);
     mark();
     const done = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
     this.wake?.();
@@ -176,14 +260,29 @@ export class EventPoller extends EventEmitter<PollerEvents> {
 
   private async step(signal: AbortSignal): Promise<void> {
     const { client, session } = this.options;
+    if (!this.loaded) {
+      const stored = await this.store.load();
+      this.loaded = true;
+      if (stored) this.resumeFrom(stored);
+    }
     if (this.resetRequested) await this.dropSubscription();
     const sessionId = await session.get(signal);
     if (this.sub && String(this.sub.sessionId) !== String(sessionId)) {
-      // The stored subscription belongs to a session that is no longer ours.
+      // The stored subscription belongs to a session that is no longer ours: delete it (best effort) and start anew.
+      const old = this.sub;
       this.forgetSubscription('session-changed');
+      await this.deleteQuietly(old.sessionId, old.subscriptionId);
     }
     if (!this.sub) await this.subscribe(sessionId, signal);
     const sub = this.sub!;
+    if (this.pendingBackfill !== undefined) {
+      const from = this.pendingBackfill;
+      const reason = this.lastReason;
+      const info = await this.readArchive(sub.sessionId, from, undefined, undefined, signal);
+      this.pendingBackfill = undefined;
+      await this.store.save(this.cursor);
+      this.emit('backfill', { ...info, reason });
+    }
     if (this.pendingRefresh) {
       // Only the requests made before this RefreshEvents are answered by it.
       const waiting = [...this.refreshWaiters.splice(0), ...this.resetWaiters.splice(0)];
@@ -197,21 +296,34 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       for (const w of waiting) w.resolve();
     }
     this.setState('polling', undefined);
+    const ackBefore = this.ack;
     const packet = await this.call(sub.sessionId, () => client.publishEvents(sub.sessionId, sub.subscriptionId, this.ack, { signal }));
     this.lastAnswer = this.clock.now();
-    await this.deliver(packet);
+    await this.deliver(packet, signal);
     this.recovering = false;
     this.lastFailure = '';
     this.backoff.reset();
-    // More queued, or a gap to repair: go again without waiting for the poll interval.
-    if ((packet.hasMore || this.pendingRefresh) && !signal.aborted) {
+    if (this.pendingRefresh && !signal.aborted) {
       await yieldToEventLoop();
       return;
+    }
+    // More queued: go again at once, unless the answer made no progress (an empty packet or the same one again).
+    if (packet.hasMore && !signal.aborted) {
+      const progress = packet.sequenceNumber !== undefined && packet.sequenceNumber !== ackBefore;
+      if (progress) {
+        await yieldToEventLoop();
+        return;
+      }
+      if (!this.stallWarned) {
+        this.stallWarned = true;
+        this.logger.warn(`PublishEvents said hasMore but sent nothing new; polling every ${this.pollIntervalMs} ms instead of at once`);
+      }
+      this.emit('stalled', packet.sequenceNumber === undefined ? {} : { sequenceNumber: packet.sequenceNumber });
     }
     await this.idle(this.pollIntervalMs);
   }
 
-  private async deliver(packet: EventPacket): Promise<void> {
+  private async deliver(packet: EventPacket, signal: AbortSignal): Promise<void> {
     const seq = packet.sequenceNumber;
     const at = this.lastAnswer ?? this.clock.now();
     // No sequenceNumber = nothing new; the next request repeats the same ack (S4).
@@ -223,15 +335,111 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       this.emit('duplicate', { sequenceNumber: seq });
       return;
     }
+    const redelivered = this.inFlight === seq;
+    this.inFlight = undefined;
+    // Stored before anything is sent: after a crash from here on, this packet comes again, marked.
+    await this.store.save({ ...this.cursor!, inFlight: seq });
     if (this.ack !== undefined && seq !== this.ack + 1) {
-      // The packet after our ack is gone from the server queue (S4): events were lost, reload the current picture.
-      this.emit('gap', { expected: this.ack + 1, received: seq });
+      // The packet after our ack is gone from the server queue (S4): read what it held from the archive,
+      // then reload the current picture.
+      const expected = this.ack + 1;
+      const from = this.lastEventTime ?? timeMs(packet.serverTime);
+      const backfill = from === undefined ? undefined : await this.readArchive(this.sub!.sessionId, from, this.firstTime(packet), packet, signal);
+      this.emit('gap', { expected, received: seq, subscriptionId: this.sub!.subscriptionId, ...(backfill ? { backfill } : {}) });
       this.pendingRefresh = true;
     }
-    if (packet.recs.length > 0 || packet.deleted.length > 0) await this.options.consumer(packet);
+    const fresh = this.withoutArchived(packet);
+    if (fresh.recs.length > 0 || fresh.deleted.length > 0) await this.options.consumer(fresh, { redelivered });
+    this.remember(packet);
     this.ack = seq;
+    await this.store.save(this.cursor);
     this.emit('cursor', this.cursor);
-    this.emit('answer', { sequenceNumber: seq, records: packet.recs.length, deleted: packet.deleted.reduce((n, d) => n + d.eventIds.length, 0), at });
+    this.emit('answer', { sequenceNumber: seq, records: fresh.recs.length, deleted: fresh.deleted.reduce((n, d) => n + d.eventIds.length, 0), at });
+  }
+
+  /** Update records already delivered from the archive are not sent a second time. */
+  private withoutArchived(packet: EventPacket): EventPacket {
+    if (this.archiveKeys.size === 0) return packet;
+    const recs = packet.recs.filter((r) => r.recType !== 'Update' || !this.archiveKeys.has(this.keyOf(r) ?? ''));
+    return recs.length === packet.recs.length ? packet : { ...packet, recs };
+  }
+
+  private selectionOf(clientHandle: number): EventSelection | undefined {
+    return this.options.selections.find((s) => s.clientHandle === clientHandle);
+  }
+
+  private keyOf(rec: EventRecord): string | undefined {
+    const sel = this.selectionOf(rec.clientHandle);
+    if (!sel) return undefined;
+    const id = recordEventId(sel, rec.fields);
+    return id === undefined ? undefined : `${rec.clientHandle}|${id}|${recordTime(sel, rec.fields) ?? ''}`;
+  }
+
+  private firstTime(packet: EventPacket): number | undefined {
+    let first: number | undefined;
+    for (const rec of packet.recs) {
+      const sel = this.selectionOf(rec.clientHandle);
+      const t = sel ? recordTime(sel, rec.fields) : undefined;
+      if (t !== undefined && (first === undefined || t < first)) first = t;
+    }
+    return first ?? timeMs(packet.serverTime);
+  }
+
+  private remember(packet: EventPacket): void {
+    let newest = this.lastEventTime;
+    for (const rec of packet.recs) {
+      const key = this.keyOf(rec);
+      if (key) this.recentKeys.add(key);
+      const sel = this.selectionOf(rec.clientHandle);
+      const t = sel ? recordTime(sel, rec.fields) : undefined;
+      if (t !== undefined && (newest === undefined || t > newest)) newest = t;
+    }
+    for (const group of packet.deleted) for (const id of group.eventIds) this.recentDeleted.add(`${group.clientHandle}|${id}`);
+    // Selections without a Time field: the window starts when the first delivered packet was sent (a later
+    // packet may hold older events, so a known start is never moved forward by server times).
+    this.lastEventTime = newest ?? timeMs(packet.serverTime);
+  }
+
+  /**
+   * Read every selection's archive over [from, to] and hand on, as `Archive`
+   * records, what was not delivered yet; records also in `packet` (the first
+   * after a gap) are left to it.
+   */
+  private async readArchive(sessionId: ScadaId, from: number, to: number | undefined, packet: EventPacket | undefined, signal: AbortSignal): Promise<BackfillInfo> {
+    const window = to === undefined ? { from } : { from, to };
+    if (!this.archive) return { recovered: 0, complete: false, ...window };
+    const inPacket = new Set<string>();
+    for (const rec of packet?.recs ?? []) {
+      const key = this.keyOf(rec);
+      if (key) inPacket.add(key);
+    }
+    let complete = true;
+    let error: unknown;
+    const recs: EventRecord[] = [];
+    for (const sel of this.options.selections) {
+      const result = await this.call(sessionId, () => this.archive!.read(sessionId, sel, to === undefined ? { startTime: from } : { startTime: from, endTime: to }, signal));
+      if (!result.complete) {
+        complete = false;
+        error ??= result.error;
+      }
+      for (const fields of result.recs) {
+        const rec: EventRecord = { clientHandle: sel.clientHandle, recType: ARCHIVE.recType, fields };
+        const id = recordEventId(sel, fields);
+        const key = this.keyOf(rec);
+        if (id === undefined || key === undefined) continue;
+        const t = recordTime(sel, fields);
+        if (to !== undefined && t !== undefined && t > to) continue;
+        if (this.recentKeys.has(key) || this.archiveKeys.has(key) || inPacket.has(key) || this.recentDeleted.has(`${sel.clientHandle}|${id}`)) continue;
+        this.archiveKeys.add(key);
+        recs.push(rec);
+      }
+    }
+    if (recs.length > 0) {
+      const archived: EventPacket = { subscriptionId: this.sub!.subscriptionId, hasMore: false, serverTime: packet?.serverTime, recs, deleted: [] };
+      await this.options.consumer(archived, { redelivered: false });
+      this.remember(archived);
+    }
+    return { recovered: recs.length, complete, ...window, ...(error === undefined ? {} : { error }) };
   }
 
   private async subscribe(sessionId: ScadaId, signal: AbortSignal): Promise<void> {
@@ -246,11 +454,18 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     }
     this.sub = { sessionId, subscriptionId };
     this.ack = undefined;
+    this.inFlight = undefined;
     this.pendingRefresh = true;
     const reason = this.nextReason;
     const previous = this.previousSubscriptionId;
     this.nextReason = 'new';
     this.previousSubscriptionId = undefined;
+    this.lastReason = reason;
+    // A subscription lost with events still queued: what it held is read from the archive before the refresh.
+    const lost = reason === 'subscription-lost' || reason === 'session-lost' || reason === 'session-changed';
+    if (lost && this.lastEventTime !== undefined && this.archive) this.pendingBackfill = this.lastEventTime;
+    if (!lost) this.lastEventTime = undefined;
+    await this.store.save(this.cursor);
     this.emit('cursor', this.cursor);
     this.emit('subscribed', { reason, subscriptionId, ...(previous === undefined ? {} : { previousSubscriptionId: previous }) });
   }
@@ -259,6 +474,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     this.resetRequested = false;
     const old = this.sub;
     this.forgetSubscription('reset');
+    await this.store.save(undefined);
     this.emit('cursor', undefined);
     if (old) await this.deleteQuietly(old.sessionId, old.subscriptionId);
   }
@@ -274,6 +490,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     if (this.sub) this.previousSubscriptionId = this.sub.subscriptionId;
     this.sub = undefined;
     this.ack = undefined;
+    this.inFlight = undefined;
     this.nextReason = reason;
   }
 
@@ -301,6 +518,17 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       this.logger.info(`${message}; subscribing again`);
       return;
     }
+    if (isLoginRefused(err)) {
+      // No timer retries a refused login (account lockout): wait for connect() or a new deploy.
+      this.halted = true;
+      this.haltError = err;
+      this.lastFailure = message;
+      this.logger.warn(message);
+      this.setState('halted', undefined);
+      this.emit('halted', { error: err });
+      while (this.halted && !this.stopping.signal.aborted) await this.idle(Number.MAX_SAFE_INTEGER);
+      return;
+    }
     const retryInMs = this.backoff.next();
     const repeated = message === this.lastFailure;
     this.lastFailure = message;
@@ -314,7 +542,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
   private idle(ms: number): Promise<void> {
     if (this.stopping.signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const handle: TimerHandle = this.clock.setTimeout(() => done(), ms);
+      const handle: TimerHandle = this.clock.setTimeout(() => done(), Math.min(ms, 0x7fffffff));
       const done = (): void => {
         this.wake = undefined;
         this.clock.clearTimeout(handle);
@@ -328,5 +556,31 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     if (state === this.currentState && state !== 'backoff') return;
     this.currentState = state;
     this.emit('state', state, retryInMs);
+  }
+}
+
+function timeMs(raw: unknown): number | undefined {
+  const iso = timeToIso(raw);
+  return iso === undefined ? undefined : Date.parse(iso);
+}
+
+/** A set that forgets its oldest entries beyond `limit`. */
+class BoundedSet {
+  private readonly items = new Set<string>();
+
+  constructor(private readonly limit: number) {}
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  has(key: string): boolean {
+    return this.items.has(key);
+  }
+
+  add(key: string): void {
+    this.items.delete(key);
+    this.items.add(key);
+    if (this.items.size > this.limit) this.items.delete(this.items.values().next().value as string);
   }
 }

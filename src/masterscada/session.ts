@@ -1,5 +1,6 @@
 import { abortable } from '../shared/clock';
 import { ClosedError, IntegrationError } from '../shared/errors';
+import { LoginGate } from '../shared/login-refusal';
 import type { MasterScadaClient } from './client';
 import type { ScadaId } from './types';
 
@@ -18,7 +19,12 @@ export interface SessionSource {
   invalidate(sessionId: ScadaId): void;
   /** Offer an id remembered from an earlier run; used only while there is no session yet. */
   adopt(sessionId: ScadaId): void;
+  /** The user asked to connect again after a refused login. */
+  allowLogin?(): void;
 }
+
+/** Logout on close must not hold up a Node-RED close (which has 15 s for everything). */
+export const LOGOUT_TIMEOUT_MS = 3000;
 
 /**
  * One session per server, shared by every user of the config node: one login
@@ -31,6 +37,7 @@ export class MasterScadaSession implements SessionSource {
   private fixedDead = false;
   private closed = false;
   private readonly closing = new AbortController();
+  private readonly gate = new LoginGate();
 
   constructor(
     private readonly client: MasterScadaClient,
@@ -54,6 +61,7 @@ export class MasterScadaSession implements SessionSource {
       throw new IntegrationError('SESSION', 'the pasted session id is no longer valid on the server; paste a new one or use a login and password instead', { retriable: false });
     }
     if (this.current !== undefined) return this.current;
+    this.gate.check();
     this.loggingIn ??= this.login().finally(() => {
       this.loggingIn = undefined;
     });
@@ -64,6 +72,15 @@ export class MasterScadaSession implements SessionSource {
     if (this.current === undefined || String(this.current) !== String(sessionId)) return;
     if (this.credentials.fixedSessionId) this.fixedDead = true;
     this.current = undefined;
+  }
+
+  /** Whether the last login was refused (no further attempt until allowLogin). */
+  get loginRefused(): boolean {
+    return this.gate.isClosed;
+  }
+
+  allowLogin(): void {
+    this.gate.open();
   }
 
   adopt(sessionId: ScadaId): void {
@@ -82,14 +99,19 @@ export class MasterScadaSession implements SessionSource {
     const id = this.current;
     this.current = undefined;
     if (id !== undefined && !this.credentials.fixedSessionId && options.logout !== false) {
-      await this.client.logout(id).catch(() => undefined);
+      await this.client.logout(id, { signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS) }).catch(() => undefined);
     }
   }
 
   private async login(): Promise<ScadaId> {
-    const { sessionId } = await this.client.login(this.credentials.login ?? '', this.credentials.password ?? '', { signal: this.closing.signal });
+    let sessionId: ScadaId;
+    try {
+      ({ sessionId } = await this.client.login(this.credentials.login ?? '', this.credentials.password ?? '', { signal: this.closing.signal }));
+    } catch (err) {
+      throw this.gate.failed(err);
+    }
     if (this.closed) {
-      await this.client.logout(sessionId).catch(() => undefined);
+      await this.client.logout(sessionId, { signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS) }).catch(() => undefined);
       throw new ClosedError('server connection closed');
     }
     this.current = sessionId;

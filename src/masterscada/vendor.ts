@@ -17,6 +17,7 @@ export interface MethodNames {
   createMonitoredEvents: string;
   publishEvents: string;
   refreshEvents: string;
+  getArchivedEvents: string;
 }
 
 /**
@@ -34,6 +35,7 @@ export const DEFAULT_METHOD_NAMES: Readonly<MethodNames> = Object.freeze({
   createMonitoredEvents: 'CreateMonitoredEvents',
   publishEvents: 'PublishEvents',
   refreshEvents: 'RefreshEvents',
+  getArchivedEvents: 'GetArchivedEvents',
 });
 
 /** Login request field names (spec §3.1, inferred: operators have a `login`, S2). */
@@ -73,6 +75,31 @@ export const STANDARD_FIELDS: ReadonlyArray<StandardField> = Object.freeze([
 export function standardField(id: number): StandardField | undefined {
   return STANDARD_FIELDS.find((f) => f.id === id);
 }
+
+/** The field id of the event's time (S11 `Time`, id 2 in STANDARD_FIELDS): the archive backfill windows on it. */
+export const EVENT_TIME_FIELD_ID = 2;
+
+/**
+ * GetArchivedEvents (S5, spec §5.7). The request fields are documented; the
+ * answer is not. Assumed: `{"code":0, "recs":[{"fields":[…]}, …],
+ * "continuationPoint":"…"}` with `fields` in the requested order (as
+ * PublishEvents records, S4) and a non-empty `continuationPoint` while more
+ * records remain; a record given as a bare array of values is read too.
+ * `startTime`/`endTime` are sent like `serverTime` (epoch-ms strings, §8),
+ * `inverse: false` reads oldest first, and both ends of the window are
+ * inclusive. The archive's depth is not visible to a client, so "covered"
+ * means: every page was read to its end without an error.
+ */
+export const ARCHIVE = Object.freeze({
+  /** Records asked for per page (`maxRecs`). */
+  pageRecords: 500,
+  /** Pages read per selection before giving up (the window then counts as not covered). */
+  maxPages: 200,
+  /** `timeout` of the request, seconds (S5 default 60). */
+  timeoutS: 30,
+  /** `msg.recType` of a record recovered from the archive (this package's own value, not the runtime's). */
+  recType: 'Archive',
+});
 
 /** PublishEvents `recType` values (S4) plus what this package adds for deletions. */
 export const REC_TYPES = ['Update', 'Refresh', 'UpdateArchive'] as const;
