@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { MasterScadaClient } from '../src/masterscada/client';
+import { settleWithin } from '../src/masterscada/close-limit';
 import { MasterScadaSession } from '../src/masterscada/session';
 import type { MethodNames } from '../src/masterscada/vendor';
 import type { MasterScadaConnection } from './lib/masterscada-connection';
@@ -41,7 +42,7 @@ export = function (RED: NodeAPI): void {
         url,
         client,
         session,
-        cursors: new Map(),
+        fixedSessionId,
         secrets: () => [creds.password, fixedSessionId, session.id === undefined ? undefined : String(session.id)].filter((s): s is string => Boolean(s)),
       };
     } catch (err) {
@@ -52,13 +53,19 @@ export = function (RED: NodeAPI): void {
     node.on('close', (removed: boolean, done: () => void) => {
       const connection = node.masterscada;
       if (!connection) return done();
-      // Log out only when the server node is deleted: after a restart or redeploy the nodes resume
+      // Log out only when the server node is deleted: after a restart or any deploy the nodes resume
       // their subscriptions, which live inside this session (the server ends it after its idle time).
-      void connection.session
+      // The Logout has its own time limit; the whole close is capped too, so a hung runtime cannot
+      // hold up Node-RED's stop.
+      const closing = connection.session
         .close({ logout: removed })
-        .then(() => connection.client.close())
         .catch(() => undefined)
-        .then(() => done());
+        .then(() => connection.client.close())
+        .catch(() => undefined);
+      void settleWithin(closing).then(() => {
+        void connection.client.close().catch(() => undefined);
+        done();
+      });
     });
   }
 

@@ -1,20 +1,14 @@
 import type { Node } from 'node-red';
 import type { MasterScadaClient } from '../../src/masterscada/client';
 import type { MasterScadaSession } from '../../src/masterscada/session';
-import type { StoredCursor } from './masterscada-cursor';
 
 /** What a `masterscada-server` config node offers the nodes that use it. */
 export interface MasterScadaConnection {
   url: string;
   client: MasterScadaClient;
   session: MasterScadaSession;
-  /**
-   * Cursors of the nodes using this server, by node id, kept in memory. Node
-   * context is wiped on every redeploy when no context store is configured
-   * (Node-RED deletes a node's context on close then), so this copy lets a
-   * redeployed node resume anyway.
-   */
-  cursors: Map<string, StoredCursor>;
+  /** The pasted session id, if one is used (a credential: hash it, never store or log it). */
+  fixedSessionId: string | undefined;
   /** Password and session ids, to mask in any text that leaves the package. */
   secrets(): string[];
 }

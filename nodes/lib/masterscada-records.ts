@@ -130,6 +130,6 @@ function integer(value: unknown, what: string): number {
 }
 
 /** A notice on the output, told apart from records by `msg.control`. */
-export function noticeMessage(control: 'resubscribed' | 'gap', payload: Record<string, unknown>): { topic: string; control: string; payload: Record<string, unknown> } {
+export function noticeMessage(control: 'resubscribed' | 'gap' | 'backfill', payload: Record<string, unknown>): { topic: string; control: string; payload: Record<string, unknown> } {
   return { topic: control, control, payload };
 }

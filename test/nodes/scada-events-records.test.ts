@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { isMemoryOnlyStore, pickCursor } from '../../nodes/lib/masterscada-cursor';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CURSOR_KEY, NodeCursorStore, cursorFilePath, cursorKey, isMemoryOnlyStore } from '../../nodes/lib/masterscada-cursor';
+import type { ContextLike, NodeCursorStoreOptions } from '../../nodes/lib/masterscada-cursor';
+import { JsonFile } from '../../src/masterscada/file-cursor-store';
 import { packetToMessages, resolveSelections } from '../../nodes/lib/masterscada-records';
 import type { IntegrationError } from '../../src/shared/errors';
 
@@ -55,12 +60,71 @@ describe('scada-events msg shaping and settings', () => {
     });
   }
 
-  it('should resume only a cursor made with the same settings, and name any other as stale', () => {
-    const stored = { sessionId: 's', subscriptionId: 3, ack: 7, fingerprint: 'F' };
-    assert.deepEqual(pickCursor(stored, undefined, 'F'), { resume: { sessionId: 's', subscriptionId: 3, ack: 7 } });
-    assert.deepEqual(pickCursor(stored, undefined, 'G'), { stale: { sessionId: 's', subscriptionId: 3, ack: 7 } });
-    assert.deepEqual(pickCursor(undefined, { sessionId: 's', subscriptionId: 3, fingerprint: 'F' }, 'F'), { resume: { sessionId: 's', subscriptionId: 3 } });
-    assert.deepEqual(pickCursor({ sessionId: {}, subscriptionId: 3, fingerprint: 'F' }, undefined, 'F'), {});
+  describe('cursor store (file + node context)', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'cursor-store-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** A node context over one map, answering through callbacks as Node-RED's stores do. */
+    function contextOver(map: Map<string, unknown>): ContextLike {
+      return {
+        get: (k, _s, cb) => setImmediate(() => cb(undefined, map.get(k))),
+        set: (k, v, _s, cb) => {
+          if (v === undefined) map.delete(k);
+          else map.set(k, JSON.parse(JSON.stringify(v)));
+          setImmediate(() => cb());
+        },
+      };
+    }
+    function storeOf(map: Map<string, unknown>, extra: Partial<NodeCursorStoreOptions> = {}): NodeCursorStore {
+      return new NodeCursorStore({
+        file: new JsonFile(cursorFilePath(dir, 'node.1'), {}),
+        context: contextOver(map),
+        store: undefined,
+        fingerprint: 'F',
+        key: cursorKey(dir, undefined),
+        onFileError: (err) => assert.fail(String(err)),
+        onContextError: (err) => assert.fail(String(err)),
+        ...extra,
+      });
+    }
+
+    it('should keep the ack in its file and in context, with the session sealed, and read it back', async () => {
+      const ctx = new Map<string, unknown>();
+      await storeOf(ctx).save({ sessionId: 'sess-SECRET-1', subscriptionId: 3, ack: 7, inFlight: 8, lastEventTime: 1000 });
+      const onDisk = readFileSync(cursorFilePath(dir, 'node.1'), 'utf8');
+      assert.ok(!onDisk.includes('sess-SECRET-1') && !JSON.stringify(ctx.get(CURSOR_KEY)).includes('sess-SECRET-1'), 'session id in plain text');
+      assert.equal((ctx.get(CURSOR_KEY) as { ack: number }).ack, 7, 'the ack is visible in context');
+      assert.equal(statSync(cursorFilePath(dir, 'node.1')).mode & 0o077, 0, 'file readable by others');
+      // A fresh store (a full deploy, a restart) with an empty context reads the file.
+      assert.deepEqual(await storeOf(new Map()).load(), { sessionId: 'sess-SECRET-1', subscriptionId: 3, ack: 7, inFlight: 8, lastEventTime: 1000 });
+    });
+
+    it('should take the newer of file and context, and name a cursor of other settings as stale', async () => {
+      const ctx = new Map<string, unknown>();
+      const a = storeOf(ctx);
+      await a.save({ sessionId: 's', subscriptionId: 3, ack: 7 });
+      // A standby Node-RED moved on through a shared context store: its newer context copy wins over our file.
+      const newer = { ...(ctx.get(CURSOR_KEY) as Record<string, unknown>), ack: 9, savedAt: Date.now() + 1000 };
+      ctx.set(CURSOR_KEY, newer);
+      assert.equal((await storeOf(ctx).load())?.ack, 9);
+      // An older context copy (localfilesystem flushed 30 s ago) loses to the file.
+      ctx.set(CURSOR_KEY, { ...newer, ack: 2, savedAt: 1 });
+      assert.equal((await storeOf(ctx).load())?.ack, 7);
+      assert.deepEqual(await storeOf(ctx, { fingerprint: 'G' }).loadWithStale(), { stale: { sessionId: 's', subscriptionId: 3 } });
+    });
+
+    it('should store a pasted session id only as a keyed hash that recognises it', async () => {
+      const ctx = new Map<string, unknown>();
+      await storeOf(ctx, { fixedSessionId: 'PASTED-abc' }).save({ sessionId: 'PASTED-abc', subscriptionId: 4, ack: 1 });
+      const text = readFileSync(cursorFilePath(dir, 'node.1'), 'utf8') + JSON.stringify(ctx.get(CURSOR_KEY));
+      assert.ok(!text.includes('PASTED-abc'), 'pasted session id in plain text');
+      assert.ok(!text.includes(Buffer.from('PASTED-abc').toString('base64')), 'pasted session id encoded');
+      assert.equal((await storeOf(ctx, { fixedSessionId: 'PASTED-abc' }).load())?.sessionId, 'PASTED-abc');
+      assert.equal(await storeOf(ctx, { fixedSessionId: 'PASTED-xyz' }).load(), undefined, 'another pasted id must not match');
+    });
   });
 
   it('should tell memory-only context stores from persistent ones', () => {

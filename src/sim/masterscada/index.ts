@@ -35,6 +35,8 @@ export interface MasterScadaSimulatorOptions {
   timeEncoding?: TimeEncoding;
   /** Method names, for checking a client configured with other names. */
   methods?: Partial<MethodNames>;
+  /** Event journal entries kept for GetArchivedEvents (the oldest are dropped). Default 10000. */
+  archiveSize?: number;
   /** Requests kept in `requests` (the oldest are dropped). Default 10000. */
   requestLogLimit?: number;
   /** Clock for session expiry and event times. Default Date.now. */
@@ -74,6 +76,10 @@ export interface MasterScadaSimulator {
   overflowQueues(): void;
   /** The next PublishEvents of every subscription repeats the packet it sent last. */
   repeatLastPacket(): void;
+  /** The runtime process restarts: no answers for `downMs`, then the same port, with sessions and subscriptions gone. Alarms go on. */
+  restartProcess(downMs: number): Promise<void>;
+  /** Packets dropped from a queue before they were acknowledged (the only real gaps). */
+  readonly droppedPackets: ReadonlyArray<{ subscriptionId: number; seq: number }>;
   readonly sessionCount: number;
   readonly subscriptionCount: number;
   /** Sockets currently open to the simulator. */
@@ -93,6 +99,7 @@ export async function startMasterScadaSimulator(options: MasterScadaSimulatorOpt
     accounts: options.accounts ?? { demo: 'demo' },
     allowAnonymous: options.allowAnonymous ?? false,
     sessionTimeMs: options.sessionTimeMs ?? 600_000,
+    archiveSize: Math.max(1, options.archiveSize ?? 10_000),
     queueSize: Math.max(1, options.queueSize ?? 100),
     packetSize: Math.max(1, options.packetSize ?? 50),
     timeEncoding: options.timeEncoding ?? 'string',
@@ -128,6 +135,15 @@ export async function startMasterScadaSimulator(options: MasterScadaSimulatorOpt
     restart: () => runtime.restart(),
     overflowQueues: () => runtime.overflowQueues(),
     repeatLastPacket: () => runtime.repeatLastPacket(),
+    restartProcess: async (downMs) => {
+      await server.pause();
+      runtime.restart();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await server.listen();
+    },
+    get droppedPackets() {
+      return runtime.dropped;
+    },
     get sessionCount() {
       return runtime.sessionCount;
     },

@@ -75,7 +75,16 @@ interface ArchiveRecord {
   transition: 'appear' | 'disappear' | 'ack';
 }
 
+/** One entry of the runtime's event archive: the alarm as it was right after one transition. */
+interface JournalEntry {
+  number: number;
+  time: number;
+  event: SimEvent;
+}
+
 export interface RuntimeOptions {
+  /** Journal entries kept for GetArchivedEvents; the oldest are dropped beyond this. */
+  archiveSize: number;
   accounts: Record<string, string>;
   allowAnonymous: boolean;
   sessionTimeMs: number;
@@ -107,6 +116,10 @@ export class SimRuntime {
   private readonly subscriptions = new Map<number, Subscription>();
   private nextSubscriptionId = 1;
   private nextEventNumber = 1;
+  private readonly journal: JournalEntry[] = [];
+  private nextJournalNumber = 1;
+  /** Packets a full queue (or overflowQueues) dropped before they were acknowledged. */
+  readonly dropped: Array<{ subscriptionId: number; seq: number }> = [];
 
   constructor(readonly options: RuntimeOptions) {}
 
@@ -186,6 +199,40 @@ export class SimRuntime {
     return this.packetAnswer(sub, packet, serverTime);
   }
 
+  /**
+   * GetArchivedEvents (spec §5.7): journal entries of the selected object in
+   * [startTime, endTime], oldest first, at most `maxRecs` (0 = 1000) per answer,
+   * with a 10-digit `continuationPoint` (the next entry's number) while more remain.
+   */
+  getArchivedEvents(sessionId: unknown, body: Record<string, unknown>): { recs: Array<{ fields: unknown[] }>; continuationPoint?: string } {
+    this.session(sessionId);
+    const selection = readSelection({ ...body, clientHandle: 0 });
+    if (!selection) throw new SimStatus('BadInvalidArgument', 'archiveId, itemId and fields must be given');
+    if (!selection.fieldIds.includes(EVENT_ID_FIELD_ID)) throw new SimStatus('BadFilterNotAllowed', 'the fields must include eventId');
+    const start = readTime(body.startTime);
+    if (start === undefined) throw new SimStatus('BadInvalidArgument', '"startTime" is not a time');
+    const end = body.endTime === undefined ? Number.POSITIVE_INFINITY : readTime(body.endTime);
+    if (end === undefined) throw new SimStatus('BadInvalidArgument', '"endTime" is not a time');
+    const maxRecs = typeof body.maxRecs === 'number' && body.maxRecs > 0 ? Math.floor(body.maxRecs) : 1000;
+    let from = 0;
+    if (body.continuationPoint !== undefined) {
+      const cp = typeof body.continuationPoint === 'string' && /^\d{10}$/.test(body.continuationPoint) ? Number(body.continuationPoint) : NaN;
+      const oldest = this.journal[0]?.number ?? this.nextJournalNumber;
+      if (Number.isNaN(cp) || cp < oldest || cp > this.nextJournalNumber) throw new SimStatus('BadContinuationPointInvalid', 'stale or unknown continuation point');
+      from = cp;
+    }
+    // Archives are per object: the request has no taskId, so itemId alone selects (0 = every object).
+    const wanted = { ...selection, taskId: 0 };
+    const recs: Array<{ fields: unknown[] }> = [];
+    for (const entry of this.journal) {
+      if (entry.number < from || entry.time < start || entry.time > end) continue;
+      if (!matches(wanted, { ...entry.event, taskId: 0 })) continue;
+      if (recs.length === maxRecs) return { recs, continuationPoint: String(entry.number).padStart(10, '0') };
+      recs.push({ fields: this.fieldsOf(selection, entry.event, entry.event.eventId) });
+    }
+    return { recs };
+  }
+
   // ---- alarms -------------------------------------------------------------
 
   raise(spec: { itemId?: number; taskId?: number; path?: string; archiveId?: number; sourceName?: string; message?: string; severity?: number; value?: number }): SimEvent {
@@ -253,7 +300,12 @@ export class SimRuntime {
 
   /** Drop the oldest queued packet of every subscription, as a full queue would (S4: the client sees a gap). */
   overflowQueues(): void {
-    for (const sub of this.subscriptions.values()) sub.queue.shift();
+    for (const sub of this.subscriptions.values()) this.drop(sub);
+  }
+
+  private drop(sub: Subscription): void {
+    const packet = sub.queue.shift();
+    if (packet) this.dropped.push({ subscriptionId: sub.id, seq: packet.seq });
   }
 
   /** The next PublishEvents of every subscription repeats the packet sent last. */
@@ -274,6 +326,8 @@ export class SimRuntime {
   // ---- internals ----------------------------------------------------------
 
   private changed(event: SimEvent, transition: ArchiveRecord['transition']): void {
+    this.journal.push({ number: this.nextJournalNumber++, time: event.Time, event: { ...event } });
+    if (this.journal.length > this.options.archiveSize) this.journal.splice(0, this.journal.length - this.options.archiveSize);
     const history = this.archive.get(event.eventId) ?? [];
     const record: ArchiveRecord = { recordId: `${event.eventId}.${history.length + 1}`, event, transition };
     history.push(record);
@@ -318,7 +372,7 @@ export class SimRuntime {
     if (last && !last.sent && size < this.options.packetSize) return last;
     const packet: Packet = { seq: sub.nextSeq++, recs: [], deleted: [], sent: false };
     sub.queue.push(packet);
-    while (sub.queue.length > this.options.queueSize) sub.queue.shift();
+    while (sub.queue.length > this.options.queueSize) this.drop(sub);
     return packet;
   }
 
@@ -414,6 +468,15 @@ function readSelection(raw: unknown): SimSelection | undefined {
     useArchive: r.useArchive === true,
     fieldIds,
   };
+}
+
+/** Archive times: epoch ms as a number or a numeric string (as the client sends them), or ISO text. */
+function readTime(raw: unknown): number | undefined {
+  if (typeof raw === 'number' && Number.isFinite(raw)) return raw;
+  if (typeof raw !== 'string') return undefined;
+  if (/^\d+$/.test(raw.trim())) return Number(raw);
+  const t = Date.parse(raw);
+  return Number.isNaN(t) ? undefined : t;
 }
 
 /** `ackSequenceNumber` is sent as a number; a numeric string is accepted too (spec §6.1). */

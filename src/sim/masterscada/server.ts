@@ -77,6 +77,7 @@ export class SimServer {
       }),
       [m.refreshEvents]: (b) => (this.runtime.refreshEvents(b.sessionId, b.subscriptionId), {}),
       [m.publishEvents]: (b) => ({ ...this.runtime.publishEvents(b.sessionId, b.subscriptionId, b.ackSequenceNumber) }),
+      [m.getArchivedEvents]: (b) => ({ ...this.runtime.getArchivedEvents(b.sessionId, b) }),
     };
     const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => this.handle(req, res);
     this.server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
@@ -87,15 +88,24 @@ export class SimServer {
     });
   }
 
+  private boundPort: number | undefined;
+
+  /** Stop answering (every connection cut) until listen() is called again; the same port is used then. */
+  async pause(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
   async listen(): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
+      this.server.listen(this.boundPort ?? this.options.port, this.options.host, () => {
         this.server.off('error', reject);
         resolve();
       });
     });
     const address = this.server.address() as AddressInfo;
+    this.boundPort = address.port;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `${this.options.tls ? 'https' : 'http'}://${host}:${address.port}`;
   }
