@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import FakeTimers from '@sinonjs/fake-timers';
 import { MasterScadaClient } from '../../../src/masterscada/client';
 import { EventPoller } from '../../../src/masterscada/event-poller';
-import type { Cursor, EventPollerOptions, PollerClient, SubscribeReason } from '../../../src/masterscada/event-poller';
+import type { Cursor, DeliveryInfo, EventPollerOptions, PollerClient, SubscribeReason } from '../../../src/masterscada/event-poller';
+import { MemoryCursorStore } from '../../../src/masterscada/cursor-store';
+import { silentLogger } from '../../../src/shared/logger';
 import { MasterScadaSession } from '../../../src/masterscada/session';
 import type { EventPacket } from '../../../src/masterscada/types';
 import type { MasterScadaSimulator, MasterScadaSimulatorOptions } from '../../../src/sim/masterscada';
@@ -76,7 +78,9 @@ describe('EventPoller', () => {
     await clock.tickAsync(1000);
     await waitFor(() => publishes() === 3, 'third poll');
     assert.deepEqual(acksSent(sim), [undefined, 1, 2]);
-    assert.deepEqual(p.cursor, { sessionId: session.id, subscriptionId: 1, ack: 2 });
+    const { sessionId, subscriptionId, ack } = p.cursor!;
+    assert.deepEqual({ sessionId, subscriptionId, ack }, { sessionId: session.id, subscriptionId: 1, ack: 2 });
+    assert.equal(typeof p.cursor?.lastEventTime, 'number', 'the cursor carries the newest event time for a backfill');
   });
 
   it('should keep the ack after an empty answer', async () => {
@@ -213,11 +217,11 @@ describe('EventPoller', () => {
     assert.deepEqual(acksSent(sim), [undefined, 1, 1]);
   });
 
-  it('should report a gap in sequence numbers and follow it with RefreshEvents', async () => {
+  it('should report a gap, read the lost events from the archive as Archive records, then RefreshEvents', async () => {
     await setup({ packetSize: 1 });
     const first = sim.raise();
     const p = poller();
-    const gaps: Array<{ expected: number; received: number }> = [];
+    const gaps: Array<Record<string, unknown>> = [];
     p.on('gap', (g) => gaps.push(g));
     p.start();
     await waitFor(() => delivered.length === 1, 'refresh');
@@ -228,11 +232,16 @@ describe('EventPoller', () => {
     sim.overflowQueues();
     await clock.tickAsync(1000);
     await waitFor(() => gaps.length === 1, 'gap');
-    assert.deepEqual(gaps, [{ expected: 2, received: 3 }]);
+    assert.deepEqual(gaps.map((g) => [g.expected, g.received, g.subscriptionId]), [[2, 3, 1]]);
+    assert.deepEqual({ ...(gaps[0].backfill as object), from: 0, to: 0 }, { recovered: 1, complete: true, from: 0, to: 0 });
+    const archived = delivered.flatMap((pk) => pk.recs.filter((r) => r.recType === 'Archive').map((r) => r.fields[0]));
+    assert.deepEqual(archived, [lost.eventId], 'only the event of the lost packet comes from the archive');
+    const archiveRead = sim.requestsFor('GetArchivedEvents')[0].body as Record<string, unknown>;
+    assert.deepEqual(Object.keys(archiveRead).sort(), ['archiveId', 'continuationPoint', 'endTime', 'fields', 'inverse', 'itemId', 'maxRecs', 'maxSize', 'path', 'sessionId', 'startTime', 'timeout'].filter((k) => k !== 'continuationPoint').sort());
     // No clock tick: the refresh follows the gap at once.
     await waitFor(() => sim.requestsFor('RefreshEvents').length === 2, 'second RefreshEvents');
-    await waitFor(() => new Set(eventIds()).size === 3, 'refreshed picture');
-    const refreshed = delivered.slice(2).flatMap((pk) => pk.recs.filter((r) => r.recType === 'Refresh').map((r) => r.fields[0]));
+    await waitFor(() => delivered.slice(1).some((pk) => pk.recs.some((r) => r.recType === 'Refresh' && r.fields[0] === lost.eventId)), 'refreshed picture');
+    const refreshed = delivered.slice(1).flatMap((pk) => pk.recs.filter((r) => r.recType === 'Refresh').map((r) => r.fields[0]));
     assert.ok(refreshed.includes(lost.eventId), 'the lost alarm comes back through Refresh');
     assert.ok(eventIds().includes(kept.eventId));
     assert.ok(eventIds().includes(first.eventId));
@@ -299,9 +308,9 @@ describe('EventPoller', () => {
     sim.loseSubscriptions();
     const second = poller({ cursor: first.cursor });
     second.start();
-    await waitFor(() => delivered.length === 2, 'refresh after loss');
+    await waitFor(() => delivered.some((pk) => pk.recs.some((r) => r.recType === 'Refresh' && r.fields[0] === alarm.eventId)) && delivered.length >= 2, 'refresh after loss');
     assert.deepEqual(subscribed, ['new', 'subscription-lost']);
-    assert.equal(delivered[1].recs[0].fields[0], alarm.eventId);
+    assert.ok(sim.requestsFor('GetArchivedEvents').length >= 1, 'the archive was read from the last delivered event on');
   });
 
   it('should re-subscribe when the stored cursor belongs to a session that has expired', async () => {
@@ -316,7 +325,7 @@ describe('EventPoller', () => {
     session = new MasterScadaSession(client, { login: 'demo', password: 'demo' });
     const second = poller({ cursor: first.cursor });
     second.start();
-    await waitFor(() => delivered.length === 2, 'refresh after session loss');
+    await waitFor(() => delivered.some((pk, i) => i > 0 && pk.recs.some((r) => r.recType === 'Refresh')), 'refresh after session loss');
     assert.deepEqual(subscribed, ['new', 'session-lost']);
     assert.equal(sim.requestsFor('Login').length, 2);
   });
@@ -366,19 +375,98 @@ describe('EventPoller', () => {
     assert.deepEqual(eventIds().filter((id) => id === b.eventId), [b.eventId]);
   });
 
-  it('should report a rejected login as a failure and keep retrying with backoff', async () => {
+  it('should stop on a rejected login with one CONFIG error, and try again only on connect()', async () => {
     await setup();
     await session.close();
     session = new MasterScadaSession(client, { login: 'demo', password: 'wrong' });
     const p = poller();
-    const errors: unknown[] = [];
-    p.on('failure', (f) => errors.push(f.error));
+    const halts: unknown[] = [];
+    const failures: unknown[] = [];
+    p.on('halted', (f) => halts.push(f.error));
+    p.on('failure', (f) => failures.push(f.error));
     p.start();
-    await waitFor(() => errors.length === 1, 'failure');
-    assert.match(String((errors[0] as Error).message), /login and password/);
-    await clock.tickAsync(900);
-    await waitFor(() => sim.requestsFor('Login').length === 2, 'second login');
+    await waitFor(() => halts.length === 1, 'halt');
+    assert.equal((halts[0] as { code?: string }).code, 'CONFIG');
+    assert.match(String((halts[0] as Error).message), /login and password/);
+    assert.equal(p.state, 'halted');
+    await clock.tickAsync(600_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(sim.requestsFor('Login').length, 1, 'no second login without connect()');
+    assert.deepEqual(failures, [], 'no retry countdown');
+    await assert.rejects(p.refresh(), (e: { code?: string }) => e.code === 'CONFIG');
+    p.connect();
+    await waitFor(() => sim.requestsFor('Login').length === 2, 'login after connect()');
+    await waitFor(() => halts.length === 2, 'second halt');
     assert.equal(publishes(), 0);
+  });
+
+  it('should back off to the poll interval and warn once when hasMore comes without progress', async () => {
+    await setup();
+    const warns: string[] = [];
+    const p = poller({ logger: { ...silentLogger, warn: (m: string) => warns.push(m) } });
+    const stalls: unknown[] = [];
+    p.on('stalled', (x) => stalls.push(x));
+    p.start();
+    await waitFor(() => publishes() === 1, 'first poll');
+    sim.inject({ kind: 'raw', method: 'PublishEvents', times: 1000, body: JSON.stringify({ code: 0, subscriptionId: 1, hasMore: true, serverTime: '1' }) });
+    await clock.tickAsync(1000);
+    await waitFor(() => stalls.length === 1, 'stall');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(publishes(), 2, 'no poll without the interval passing');
+    for (let i = 0; i < 3; i++) {
+      await clock.tickAsync(1000);
+      await waitFor(() => publishes() === 3 + i, 'one poll per interval');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(stalls.length, 4, 'each stalled answer is reported');
+    assert.equal(warns.filter((w) => /hasMore/.test(w)).length, 1, 'warned once');
+    sim.clearFaults();
+    sim.raise();
+    sim.repeatLastPacket();
+    await clock.tickAsync(1000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(publishes() <= 7, `polled ${publishes()} times without progress`);
+  });
+
+  it('should store the packet in flight before handing it on and the ack before sending it, and mark a packet in flight at a crash as redelivered', async () => {
+    await setup();
+    sim.raise();
+    const store = new MemoryCursorStore();
+    const saves: Array<{ ack?: number; inFlight?: number; publishes: number }> = [];
+    const original = store.save.bind(store);
+    store.save = (c) => {
+      saves.push({ ack: c?.ack, inFlight: c?.inFlight, publishes: publishes() });
+      return original(c);
+    };
+    const infos: DeliveryInfo[] = [];
+    const first = poller({ store, consumer: (pk, info) => void (delivered.push(pk), infos.push(info)) });
+    first.start();
+    await waitFor(() => first.cursor?.ack === 1, 'ack 1');
+    sim.raise();
+    await clock.tickAsync(1000);
+    await waitFor(() => first.cursor?.ack === 2, 'ack 2');
+    await clock.tickAsync(1000);
+    await waitFor(() => publishes() === 3, 'third poll');
+    // Every ack the runtime received was stored before the request went out.
+    acksSent(sim).forEach((ack, i) => {
+      if (ack === undefined) return;
+      assert.ok(saves.some((x) => x.ack === ack && x.inFlight === undefined && x.publishes <= i), `ack ${ack} sent before it was stored`);
+    });
+    const inFlightSave = saves.find((x) => x.inFlight === 2);
+    assert.ok(inFlightSave && saves.indexOf(inFlightSave) < saves.findIndex((x) => x.ack === 2), 'in-flight stored before the ack');
+    await first.stop();
+    // A crash while packet 3 was being handed on: the stored cursor says so.
+    sim.raise();
+    await store.save({ ...store.current!, inFlight: 3 });
+    const again = poller({ store, consumer: (pk, info) => void (delivered.push(pk), infos.push(info)) });
+    again.start();
+    await waitFor(() => again.cursor?.ack === 3, 'packet 3 again');
+    assert.deepEqual(infos.map((x) => x.redelivered), [false, false, true]);
+    sim.raise();
+    await clock.tickAsync(1000);
+    await waitFor(() => again.cursor?.ack === 4, 'packet 4');
+    assert.equal(infos.at(-1)?.redelivered, false, 'only the packet in flight is marked');
+    assert.deepEqual(subscribed, ['new'], 'resumed without subscribing anew');
   });
 
   it('should refresh on request and resolve once RefreshEvents succeeded', async () => {
