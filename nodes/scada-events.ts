@@ -93,16 +93,13 @@ export = function (RED: NodeAPI): void {
 
     // ---- status: state changes at once, event counts at most once a second ----
     let shown: StatusKind | undefined;
-    let shownText = '';
     let countTimer: NodeJS.Timeout | undefined;
     let lastCountAt = 0;
     let pendingCount = 0;
     const show = (kind: StatusKind, text: string): void => {
       if (countTimer) clearTimeout(countTimer);
       countTimer = undefined;
-      if (kind === shown && text === shownText) return;
       shown = kind;
-      shownText = text;
       node.status(status(kind, redact(text, secrets())));
     };
     const showCount = (): void => {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
 import { MasterScadaClient } from '../../src/masterscada/client';
 import type { MasterScadaSimulator } from '../../src/sim/masterscada';
@@ -21,6 +24,7 @@ interface Caught {
 }
 
 describe('masterscada-server node', () => {
+  let userDir: string;
   let sim: MasterScadaSimulator;
   let caught: Caught[];
 
@@ -54,12 +58,15 @@ describe('masterscada-server node', () => {
   beforeEach(async () => {
     sim = await startSim();
     caught = [];
+    userDir = mkdtempSync(join(tmpdir(), 'scada-events-userdir-'));
+    helper.settings({ userDir });
     await new Promise<void>((resolve) => helper.startServer(() => resolve()));
   });
 
   afterEach(async () => {
     await helper.unload();
     await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+    rmSync(userDir, { recursive: true, force: true });
     await sim.close();
   });
 
