@@ -361,4 +361,56 @@ describe('scada-events node', () => {
     assert.equal(sim.requestsFor('Login').length, 1);
     assert.equal(sim.requestsFor('CreateSubscription').length, 2);
   });
+
+  it('should resume the same session and subscriptions after a full deploy with stock settings, replaying nothing', async () => {
+    sim.raise();
+    const base = flow();
+    const ev = base.find((n) => n.id === 'ev') as Record<string, unknown>;
+    const nodes = [...base, { ...ev, id: 'ev2' }, { ...ev, id: 'ev3' }];
+    await helper.load([masterScadaServer, scadaEvents, catchNode, statusNode], nodes as never, { srv: { username: 'demo', password: PASSWORD } });
+    attach();
+    await waitFor(() => records().length === 3, 'one refresh msg from each node');
+    await waitFor(() => acksSent(sim).filter((a) => a === 1).length >= 3, 'each node acknowledged its first packet');
+    const before = received.length;
+    // A full deploy recreates every node, the config node too, and (no contextStorage) wipes node context.
+    await helper.setFlows(nodes.map((n) => (n.id === 'ev' ? { ...n, name: 'renamed' } : n)) as never, 'full');
+    attach();
+    const fresh = sim.raise();
+    await waitFor(() => received.length === before + 3, 'the new alarm once on each node');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const after = received.slice(before);
+    assert.deepEqual(after.map((m) => [m.recType, m.eventId]), [0, 1, 2].map(() => ['Update', fresh.eventId]), 'no Refresh replay, no notice');
+    assert.equal(sim.requestsFor('Login').length, 1, 'no new login');
+    assert.equal(sim.requestsFor('CreateSubscription').length, 3, 'no new subscription');
+    assert.equal(sim.subscriptionCount, 3, 'three live subscriptions, not six');
+    assert.equal(sim.requestsFor('Logout').length, 0, 'the server node did not log out on the deploy');
+  });
+
+  it('should fall back to the poll interval and warn once when the runtime says hasMore without progress', async () => {
+    await load({ pollInterval: 0.1 });
+    await waitFor(() => sim.requestsFor('PublishEvents').length > 1, 'polling');
+    const start = sim.requestsFor('PublishEvents').length;
+    sim.inject({ kind: 'raw', method: 'PublishEvents', times: 100_000, body: JSON.stringify({ code: 0, subscriptionId: 1, hasMore: true, serverTime: '1' }) });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const polls = sim.requestsFor('PublishEvents').length - start;
+    // About 15 at one poll per 0.1 s; a tight loop makes thousands.
+    assert.ok(polls < 60, `${polls} polls in 1.5 s`);
+    const warns = helper.log().args.filter((a: Array<{ msg?: unknown }>) => /hasMore/.test(String(a[0]?.msg)));
+    assert.equal(warns.length, 1, 'warned once');
+  });
+
+  it('should finish closing within Node-RED\'s close limit when the node and its server are deleted while the runtime hangs', async () => {
+    await helper.unload();
+    helper.settings({ userDir, nodeCloseTimeout: 5000 } as never);
+    await load();
+    await waitFor(() => sim.requestsFor('PublishEvents').length > 1, 'polling');
+    // From now on every answer takes 30 s.
+    sim.inject({ kind: 'delay', delayMs: 30_000, times: 1000 });
+    await waitFor(() => sim.requests.at(-1)?.fault === 'delay', 'a hung request');
+    await helper.setFlows(flow().filter((n) => n.id !== 'ev' && n.id !== 'srv') as never, 'nodes');
+    await waitFor(() => sim.requestsFor('Logout').length === 1, 'logout tried');
+    const stopErrors = helper.log().args.filter((a: Array<{ msg?: unknown }>) => /stopping-error|Close timed out/.test(JSON.stringify(a[0] ?? '')));
+    assert.deepEqual(stopErrors, [], 'a close ran past the 5 s limit');
+    assert.equal(sim.requestsFor('DeleteSubscription').length, 1, 'the subscription delete was tried');
+  });
 });

@@ -89,7 +89,7 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
     modules: { [pkg.info.name]: pkg.dir },
     flows: flows(sim.url, outFile, 'soak'),
     credentials: { srv: { username: 'demo', password: PASSWORD } },
-    settings: { contextStorage, functionExternalModules: true, logging: { console: { level: 'warn', metrics: false, audit: false } } },
+    settings: { contextStorage, functionExternalModules: true },
   });
   let nodeRed: RunningNodeRed | undefined;
   const produced: string[] = [];
