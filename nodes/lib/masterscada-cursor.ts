@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cursor, CursorStore } from '../../src/masterscada/cursor-store';
-import { JsonFile } from '../../src/masterscada/file-cursor-store';
+import type { JsonFile } from '../../src/masterscada/file-cursor-store';
 import type { ScadaId } from '../../src/masterscada/types';
 
 /** Node context key of the stored cursor (the ack plus the subscription it belongs to). */

@@ -1,4 +1,3 @@
-import { describeError } from '../shared/errors';
 import type { ArchivePage, ArchiveRequest, CallOptions } from './client';
 import type { EventSelection, ScadaId } from './types';
 import { ARCHIVE, EVENT_ID_FIELD_ID, EVENT_TIME_FIELD_ID, timeToIso } from './vendor';
@@ -101,8 +100,4 @@ export function recordEventId(selection: EventSelection, fields: unknown[]): str
   const i = selection.fields.findIndex((f) => f.id === EVENT_ID_FIELD_ID);
   const v = i < 0 ? undefined : fields[i];
   return v === undefined || v === null ? undefined : String(v);
-}
-
-export function describeArchiveFailure(err: unknown): string {
-  return describeError(err);
 }

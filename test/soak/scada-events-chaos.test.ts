@@ -103,10 +103,15 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
     timers.add(t);
   };
   let n = 0;
+  const raisedAt = new Map<string, number>();
+  const timeline: string[] = [];
+  const t0 = Date.now();
+  const mark = (what: string): void => void timeline.push(`${Date.now() - t0} ms ${what}`);
   const producer = setInterval(() => {
     if (!producing) return;
     const alarm = sim.raise({ message: `alarm #${++n}` });
     produced.push(alarm.eventId);
+    raisedAt.set(alarm.eventId, Date.now() - t0);
     later(() => {
       sim.clear(alarm.eventId);
       later(() => sim.acknowledge(alarm.eventId), 100 + Math.random() * 400);
@@ -121,6 +126,7 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
     const gapMs = PRODUCE_MS / (plan.length + 1);
     for (const step of plan) {
       await sleep(gapMs * (0.5 + Math.random()));
+      mark(step);
       if (step === 'deploy') {
         const res = await fetch(new URL('flows', nodeRed.url), {
           method: 'POST',
@@ -136,8 +142,10 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
         await nodeRed.stop();
         kills++;
         await sleep(300 + Math.random() * 1200);
-        if (step === 'kill-overflow') sim.overflowQueues();
+        // Twice: the oldest queued packet may be one already delivered whose ack the runtime never got.
+        if (step === 'kill-overflow') for (let i = 0; i < 2; i++) sim.overflowQueues();
         nodeRed = await launchNodeRed({ userDir });
+        mark('started again');
       }
     }
     while (Date.now() - started < PRODUCE_MS) await sleep(200);
@@ -182,6 +190,11 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
       kills,
       fullDeploys,
     };
+    const lostIds = produced.filter((e) => !seen.has(e) || !gone.has(e));
+    if (lostIds.length > 0) {
+      // eslint-disable-next-line no-console
+      console.log(`lost: ${lostIds.length}, raised at ${lostIds.slice(0, 5).map((e) => raisedAt.get(e)).join(', ')} … ${lostIds.slice(-3).map((e) => raisedAt.get(e)).join(', ')} ms\n${timeline.join('\n')}`);
+    }
     assert.equal(sim.subscriptionCount, 1, 'one live subscription at the end (old ones deleted or ended with their session)');
     return table;
   } finally {
