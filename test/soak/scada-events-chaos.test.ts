@@ -94,7 +94,6 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
   let nodeRed: RunningNodeRed | undefined;
   const produced: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  let producing = true;
   const later = (fn: () => void, ms: number): void => {
     const t = setTimeout(() => {
       timers.delete(t);
@@ -107,6 +106,8 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
   const timeline: string[] = [];
   const t0 = Date.now();
   const mark = (what: string): void => void timeline.push(`${Date.now() - t0} ms ${what}`);
+  // Alarms count from the moment the node's first subscription polls: what ends before it exists no subscriber can see.
+  let producing = false;
   const producer = setInterval(() => {
     if (!producing) return;
     const alarm = sim.raise({ message: `alarm #${++n}` });
@@ -121,6 +122,8 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
   let fullDeploys = 0;
   try {
     nodeRed = await launchNodeRed({ userDir });
+    await waitFor(() => sim.requestsFor('PublishEvents').length > 0, 'the first poll', 30_000);
+    producing = true;
     const started = Date.now();
     const plan = ['kill', 'deploy', 'kill', 'sim-restart', 'kill-overflow', 'deploy', 'kill', 'kill'];
     const gapMs = PRODUCE_MS / (plan.length + 1);
