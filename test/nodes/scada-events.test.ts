@@ -402,7 +402,8 @@ describe('scada-events node', () => {
   it('should finish closing within Node-RED\'s close limit when the node and its server are deleted while the runtime hangs', async () => {
     await helper.unload();
     helper.settings({ userDir, nodeCloseTimeout: 5000 } as never);
-    await load();
+    // A request timeout far beyond the close limit, so only the node's own limits can end the close in time.
+    await load({}, { timeout: 60 });
     await waitFor(() => sim.requestsFor('PublishEvents').length > 1, 'polling');
     // From now on every answer takes 30 s.
     sim.inject({ kind: 'delay', delayMs: 30_000, times: 1000 });
