@@ -150,12 +150,16 @@ export = function (RED: NodeAPI): void {
     });
     show('connecting', RED._('scada-events.status.connecting'));
 
-    const consumer = (packet: EventPacket, info: DeliveryInfo): void => {
+    const consumer = (packet: EventPacket, info: DeliveryInfo): Promise<void> => {
       // One send per msg: Node-RED deep-clones every msg after the first of an array send.
       for (const msg of packetToMessages(packet, byHandle)) {
         if (info.redelivered) msg.redelivered = true;
         node.send(msg as unknown as NodeMessage);
       }
+      // Node-RED hands msgs to the wired nodes on a later turn of the event loop (setImmediate). Resolve only
+      // after that turn, so the ack is stored once the next nodes have the msgs: a crash before then repeats
+      // the packet, marked, instead of losing it.
+      return new Promise((resolve) => setImmediate(resolve));
     };
     const backfillPayload = (b: BackfillInfo | undefined): Record<string, unknown> =>
       b ? { recovered: b.recovered, archiveComplete: b.complete, from: new Date(b.from).toISOString(), ...(b.to === undefined ? {} : { to: new Date(b.to).toISOString() }) } : { recovered: 0, archiveComplete: false };
