@@ -1,0 +1,56 @@
+/**
+ * Row 6, idle cost: `idleNodes` scada-events nodes on one server polling a simulator with nothing
+ * to say every second. CPU time of the Node-RED process over three windows (one minute in the full
+ * run) in % of one core, and its RSS, against the same runtime with only the counting node deployed.
+ */
+import { idleScadaEventsFlow } from './flows';
+import { alternate, median, sleep, waitUntil, type Row } from './measure';
+import type { BenchRuntime } from './runtime';
+import { startScadaSim } from './scada';
+import type { Sizes } from './sizes';
+import type { MasterScadaSimulator } from '../src/sim/masterscada';
+
+interface Idle {
+  cpuPercent: number;
+  rssMiB: number;
+}
+
+async function window(rt: BenchRuntime, ms: number): Promise<Idle> {
+  const s0 = await rt.sample();
+  await sleep(ms);
+  const s1 = await rt.sample();
+  const cpuMs = (s1.cpuUserUs - s0.cpuUserUs + s1.cpuSystemUs - s0.cpuSystemUs) / 1000;
+  return { cpuPercent: (cpuMs / (s1.at - s0.at)) * 100, rssMiB: s1.rss / 1024 / 1024 };
+}
+
+async function withNodes(rt: BenchRuntime, sim: MasterScadaSimulator, sizes: Sizes): Promise<Idle> {
+  const before = sim.requestsFor('PublishEvents').length;
+  await rt.deploy(idleScadaEventsFlow(sim.url, sizes.idleNodes, 1));
+  try {
+    await waitUntil(() => sim.requestsFor('PublishEvents').length >= before + 2 * sizes.idleNodes, `${sizes.idleNodes} nodes to poll twice`, 30_000);
+    return await window(rt, sizes.idleWindowMs);
+  } finally {
+    await rt.clear();
+  }
+}
+
+async function empty(rt: BenchRuntime, sizes: Sizes): Promise<Idle> {
+  await sleep(500);
+  return window(rt, sizes.idleWindowMs);
+}
+
+export async function benchIdle(rt: BenchRuntime, sizes: Sizes): Promise<Row[]> {
+  const sim = await startScadaSim(10, 100);
+  try {
+    const runs = await alternate(sizes.reps, { nodes: () => withNodes(rt, sim, sizes), empty: () => empty(rt, sizes) });
+    const cpu = median(runs.nodes.map((r) => r.cpuPercent));
+    const what = `idle, ${sizes.idleNodes} scada-events polling every 1 s, ${(sizes.reps * sizes.idleWindowMs) / 1000} s`;
+    const label = 'only the counting node deployed';
+    return [
+      { id: '6 cpu', what: `${what}: CPU of one core`, value: cpu, unit: '%', baseline: { value: median(runs.empty.map((r) => r.cpuPercent)), label }, target: { text: '< 2 %', met: cpu < 2 } },
+      { id: '6 rss', what: `${what}: RSS`, value: median(runs.nodes.map((r) => r.rssMiB)), unit: 'MiB', baseline: { value: median(runs.empty.map((r) => r.rssMiB)), label } },
+    ];
+  } finally {
+    await sim.close();
+  }
+}
