@@ -50,7 +50,7 @@ export class BenchRuntime {
     try {
       const nodeRed = await startNodeRedRuntime({
         flows: emptyFlow(),
-        settings: { nodesDir: [nodesDir], logging: { console: { level: 'warn', metrics: false, audit: false } } },
+        settings: { nodesDir: [nodesDir] },
         ...(options.profileDir ? { nodeBinary: profilingNode(options.profileDir) } : {}),
       });
       return new BenchRuntime(nodeRed, nodesDir);
@@ -60,7 +60,7 @@ export class BenchRuntime {
     }
   }
 
-  /** Everything Node-RED printed (warnings and errors only). */
+  /** Everything Node-RED printed. */
   get lines(): readonly string[] {
     return this.nodeRed.lines;
   }
@@ -97,14 +97,14 @@ export class BenchRuntime {
   }
 
   /** Waits until the counting node has seen `count` msgs and returns its stats. */
-  async counted(count: number, what: string, timeoutMs = 120_000): Promise<CountStats> {
+  async counted(count: number, what: string, timeoutMs = 60_000): Promise<CountStats> {
     let last: CountStats | undefined;
     await waitUntil(
       async () => {
         last = await this.stats();
         return last.count >= count;
       },
-      `${count} msgs from ${what} (last count ${last?.count ?? 0})`,
+      () => `${count} msgs from ${what} (counted ${last?.count ?? 0})`,
       timeoutMs,
       50,
     );
