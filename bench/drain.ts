@@ -18,7 +18,7 @@ const POLL_MS = 50;
 
 type Variant = 'a' | 'b' | 'f' | 'c';
 
-async function inNodeRed(rt: BenchRuntime, variant: Exclude<Variant, 'c'>, events: number, packetSize: number): Promise<number> {
+export async function inNodeRed(rt: BenchRuntime, variant: Exclude<Variant, 'c'>, events: number, packetSize: number): Promise<number> {
   const sim = await startScadaSim(events, packetSize);
   try {
     if (variant === 'a') await rt.deploy(scadaEventsFlow(sim.url, POLL_MS / 1000));

@@ -7,6 +7,7 @@
  *
  * --quick    tiny counts, one repetition: a smoke run of the harness, not a measurement
  * --only     run only these rows of the plan (numbers below)
+ * --reps     repetitions per row instead of the default (for profiling)
  * --json     also write the rows as JSON
  * --profile  run Node-RED with --cpu-prof; the .cpuprofile lands in dir when the run ends
  *            (summarise it with `node dist/bench/profile-summary.js <file>`)
@@ -55,10 +56,10 @@ function machine(): BenchReport['machine'] {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { quick: { type: 'boolean' }, only: { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' } },
+    options: { quick: { type: 'boolean' }, only: { type: 'string' }, reps: { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' } },
   });
   const quick = values.quick === true;
-  const sizes = quick ? QUICK : FULL;
+  const sizes: Sizes = { ...(quick ? QUICK : FULL), ...(values.reps ? { reps: Math.max(1, Number(values.reps)) } : {}) };
   const only = values.only ? new Set(values.only.split(',').map((s) => Number(s.trim()))) : undefined;
   const started = Date.now();
   const rows: Row[] = [];
