@@ -24,10 +24,11 @@ async function window(rt: BenchRuntime, ms: number): Promise<Idle> {
 }
 
 async function withNodes(rt: BenchRuntime, sim: MasterScadaSimulator, sizes: Sizes): Promise<Idle> {
-  const before = sim.requestsFor('PublishEvents').length;
   await rt.deploy(idleScadaEventsFlow(sim.url, sizes.idleNodes, 1));
   try {
-    await waitUntil(() => sim.requestsFor('PublishEvents').length >= before + 2 * sizes.idleNodes, `${sizes.idleNodes} nodes to poll twice`, 30_000);
+    await waitUntil(() => sim.subscriptionCount >= sizes.idleNodes, `${sizes.idleNodes} nodes to subscribe`, 30_000);
+    // Past the first poll of every node (subscribe, refresh, first PublishEvents): the steady state.
+    await sleep(2000);
     return await window(rt, sizes.idleWindowMs);
   } finally {
     await rt.clear();

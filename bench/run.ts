@@ -73,6 +73,7 @@ async function main(): Promise<void> {
       console.log(`${((Date.now() - t) / 1000).toFixed(1)} s`);
     }
   } catch (err) {
+    if (rows.length > 0) console.log(`\nRows measured before the failure:\n${formatTable(rows)}\n`);
     const tail = rt.lines.slice(-20).join('\n');
     if (tail) console.error(`--- Node-RED output ---\n${tail}`);
     throw err;
