@@ -72,6 +72,11 @@ export function leanFlow(sub: Subscription, pollMs: number, options: { latency?:
   return placed([TAB, { id: 'lean', type: 'bench-lean-events', z: 'bench', ...sub, pollMs, wires: [['count']] }, count(options.latency)]);
 }
 
+/** `subs.length` leanest nodes, one per subscription, wired to nothing: the idle baseline. */
+export function idleLeanFlow(subs: Subscription[], pollMs: number): FlowNode[] {
+  return placed([TAB, count(), ...subs.map((sub, i) => ({ id: `lean${i}`, type: 'bench-lean-events', z: 'bench', ...sub, pollMs, wires: [[]] }))]);
+}
+
 /**
  * (b) what a user builds from core nodes: an inject ticks every poll interval; a function builds the
  * PublishEvents body with the ack kept in flow context (cleared on start; ticks are dropped while a

@@ -23,7 +23,7 @@ export const FULL: Sizes = {
   drainEvents: 200_000,
   packetSize: 100,
   latencyRate: 1000,
-  latencyWindowMs: 4000,
+  latencyWindowMs: 3000,
   memoryEvents: 1_000_000,
   memoryChunk: 100_000,
   frames: 50_000,
