@@ -56,6 +56,8 @@ export interface ForesightSimulator {
   readonly model: ProcessModel;
   /** Move an instance (default: every running one) one step on; pushes a frame to its sockets. */
   advance(instanceKey?: string): void;
+  /** Push `count` `state` frames with no changes to every socket of an instance at once (a flood, for benchmarks). */
+  floodFrames(count: number, instanceKey?: string): void;
   /** Start a new instance of a process (default: the seed process), newest by start date. */
   startInstance(seed?: Partial<InstanceSeed>, processKey?: string): Instance;
   inject(fault: InjectedFault): void;
@@ -130,6 +132,7 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
     },
     model,
     advance: (instanceKey) => (instanceKey ? void model.advance(instanceKey, loop) : advanceAll()),
+    floodFrames: (count, instanceKey = SEED.instanceKey) => monitoring.flood(count, instanceKey),
     startInstance: (seed = {}, processKey = SEED.processKey) => model.addInstance(processKey, seed),
     inject: (fault) => endpoint.inject(fault),
     clearFaults: () => endpoint.clearFaults(),

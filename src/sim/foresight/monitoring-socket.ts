@@ -70,6 +70,14 @@ export class MonitoringSockets {
     for (const ws of this.bindings.keys()) ws.terminate();
   }
 
+  /** `count` `state` frames with no changes to every socket of the instance, sent at once. */
+  flood(count: number, instanceKey: string): void {
+    for (const [ws, b] of this.bindings) {
+      if (b.token.instanceKey !== instanceKey) continue;
+      for (let i = 0; i < count; i++) this.send(ws, b, 'state', [], false);
+    }
+  }
+
   async close(): Promise<void> {
     for (const ws of this.bindings.keys()) ws.terminate();
     this.bindings.clear();

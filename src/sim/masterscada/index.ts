@@ -66,6 +66,8 @@ export interface MasterScadaSimulator {
   generate(steps: number): SimEvent[];
   /** Current (active or unacknowledged) alarms. */
   currentEvents(): SimEvent[];
+  /** Forget every current alarm without telling subscribers, so a benchmark feeding millions of alarms keeps the simulator small. */
+  forgetEvents(): void;
   /** Every session ends, as if its idle time ran out. Their subscriptions end with them. */
   expireSessions(): void;
   /** Every subscription is forgotten; sessions stay. */
@@ -130,6 +132,7 @@ export async function startMasterScadaSimulator(options: MasterScadaSimulatorOpt
     acknowledge: (eventId, comment) => runtime.acknowledge(eventId, comment),
     generate: (steps) => Array.from({ length: steps }, () => generator.step()),
     currentEvents: () => [...runtime.events.values()],
+    forgetEvents: () => runtime.forgetEvents(),
     expireSessions: () => runtime.expireSessions(),
     loseSubscriptions: () => runtime.loseSubscriptions(),
     restart: () => runtime.restart(),

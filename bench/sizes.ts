@@ -1,0 +1,46 @@
+/** How much each row measures: the full run (`npm run bench`) and the smoke run (`--quick`). */
+export interface Sizes {
+  /** Alternating repetitions per row; the table shows the median. */
+  reps: number;
+  /** Row 1: backlog size, and the records per PublishEvents packet. */
+  drainEvents: number;
+  packetSize: number;
+  /** Row 2: events per second and how long each run raises them. */
+  latencyRate: number;
+  latencyWindowMs: number;
+  /** Row 3: events in all and between two heap samples. */
+  memoryEvents: number;
+  memoryChunk: number;
+  /** Row 4: frames pushed at once. */
+  frames: number;
+  /** Row 6: idle nodes and the window their CPU time is measured over (three windows make the minute). */
+  idleNodes: number;
+  idleWindowMs: number;
+}
+
+export const FULL: Sizes = {
+  reps: 3,
+  drainEvents: 200_000,
+  packetSize: 100,
+  latencyRate: 1000,
+  latencyWindowMs: 3000,
+  memoryEvents: 1_000_000,
+  memoryChunk: 100_000,
+  frames: 50_000,
+  idleNodes: 50,
+  idleWindowMs: 20_000,
+};
+
+/** A smoke run: every row once, tiny counts; proves the harness works, measures nothing worth quoting. */
+export const QUICK: Sizes = {
+  reps: 1,
+  drainEvents: 2_000,
+  packetSize: 100,
+  latencyRate: 1000,
+  latencyWindowMs: 600,
+  memoryEvents: 6_000,
+  memoryChunk: 2_000,
+  frames: 500,
+  idleNodes: 3,
+  idleWindowMs: 1500,
+};
