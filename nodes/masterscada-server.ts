@@ -3,6 +3,7 @@ import { MasterScadaClient } from '../src/masterscada/client';
 import { MasterScadaSession } from '../src/masterscada/session';
 import type { MethodNames } from '../src/masterscada/vendor';
 import type { MasterScadaConnection } from './lib/masterscada-connection';
+import { registerTestConnection } from './lib/test-connection';
 import { tlsOptionsFrom } from './lib/tls';
 
 interface MasterScadaServerDef extends NodeDef {
@@ -69,4 +70,5 @@ export = function (RED: NodeAPI): void {
       sessionId: { type: 'password' },
     },
   });
+  registerTestConnection(RED, 'masterscada-server');
 };
