@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Locator, Page, Response as PageResponse } from 'playwright-core';
+import type { Page, Response as PageResponse } from 'playwright-core';
 import { readExamples } from '../../src/cli/demo-flows';
 import { SEED, startForesightSimulator, type ForesightSimulator } from '../../src/sim/foresight';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
