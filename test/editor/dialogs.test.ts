@@ -55,6 +55,14 @@ describe('editor dialogs: validation, fields list, test connection, Russian (Chr
     ids['bpm-monitor'] = await addNode(page, 'bpm-monitor', { server: ids['foresight-server'], processKey: SEED.processKey });
   });
 
+  afterEach(async function () {
+    // A failed test must not leave its dialog open for the next one.
+    for (let i = 0; i < 5 && (await page.locator('.red-ui-tray').count()) > 0; i++) {
+      await page.evaluate(() => RED.tray.close());
+      await page.waitForTimeout(400);
+    }
+  });
+
   after(async function () {
     await browser?.close();
     await nodeRed?.stop();
@@ -222,7 +230,7 @@ describe('editor dialogs: validation, fields list, test connection, Russian (Chr
   it('should take the bpm-monitor instance key from msg, flow, global or env through a typed input', async function () {
     const form = await openDialog(page, 'bpm-monitor', ids['bpm-monitor']!);
     await form.locator('#node-input-instanceKey + .red-ui-typedInput-container button.red-ui-typedInput-type-select').click();
-    const menu = page.locator('.red-ui-typedInput-options').last();
+    const menu = page.locator('.red-ui-typedInput-options:visible').first();
     await menu.waitFor({ state: 'visible' });
     const types = await menu.locator('a[value]').evaluateAll((els) => els.map((e) => e.getAttribute('value')));
     await page.keyboard.press('Escape');

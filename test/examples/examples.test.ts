@@ -104,6 +104,8 @@ describe('examples: each one deployed into a real Node-RED with the real notific
     const nodes = await deploy('masterscada/alarms-to-debug.json');
     const alarm = masterScada.raise({ sourceName: 'Pump 7', message: 'Pressure high' });
     await waitFor(() => debug.from('alarms').some((m) => m.includes(alarm.eventId) && m.includes('Pressure high')), 'the alarm in the Debug sidebar');
+    // eslint-disable-next-line no-console
+    console.log(`      a scada-events msg as the Debug sidebar shows it: ${debug.from('alarms').find((m) => m.includes(alarm.eventId))}`);
     const refreshes = masterScada.requestsFor('RefreshEvents').length;
     await press(byName(nodes, 'inject', 'refresh'));
     await waitFor(() => masterScada.requestsFor('RefreshEvents').length > refreshes, 'RefreshEvents after the refresh button');
@@ -201,6 +203,8 @@ describe('examples: each one deployed into a real Node-RED with the real notific
     await waitFor(() => foresight.openSockets > 0, 'the monitor connected');
     foresight.advance();
     await waitFor(() => debug.from('process updates').length > 0, 'a frame in the Debug sidebar');
+    // eslint-disable-next-line no-console
+    console.log(`      a bpm-monitor msg as the Debug sidebar shows it: ${debug.from('process updates')[0]!.slice(0, 1500)}`);
   });
 
   it('should have deployed every shipped example', function () {
