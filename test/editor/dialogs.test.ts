@@ -271,8 +271,12 @@ describe('editor dialogs: validation, fields list, test connection, Russian (Chr
     masterScada.raise({ sourceName: 'Pump 7', message: 'Pressure high', severity: 800 });
     masterScada.raise({ sourceName: 'Tank 3', message: 'Level low', severity: 500 });
     await page.evaluate(() => RED.sidebar.show('debug'));
-    await page.locator('.red-ui-debug-msg', { hasText: 'Pressure high' }).first().waitFor({ state: 'visible', timeout: 30_000 });
-    await page.locator('.red-ui-debug-msg .red-ui-debug-msg-object-header, .red-ui-debug-msg .red-ui-debug-msg-element').first().click().catch(() => undefined);
+    const first = page.locator('.red-ui-debug-msg').first();
+    await first.waitFor({ state: 'visible', timeout: 30_000 });
+    // Unfold the first msg and its payload, as a user looking at an alarm does.
+    await first.locator('.red-ui-debug-msg-object-header').first().click();
+    await first.locator('.red-ui-debug-msg-object-key', { hasText: 'payload' }).first().click().catch(() => undefined);
+    await waitFor(async () => /Pressure high|Level low/.test(await page.locator('.red-ui-debug-content').innerText()), 10_000, 'an alarm text in the Debug sidebar');
     await page.screenshot({ path: join(SHOTS, 'debug-sidebar.png') });
   });
 
