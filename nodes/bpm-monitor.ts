@@ -14,7 +14,10 @@ interface BpmMonitorDef extends NodeDef {
   server: string;
   processKey: string;
   instanceKey: string;
+  /** Where the instance key comes from: num (a literal), msg, flow, global or env. */
+  instanceKeyType?: string;
   instanceGuid: string;
+  instanceGuidType?: string;
   topic: string;
   workspace: boolean;
 }
@@ -33,6 +36,14 @@ export = function (RED: NodeAPI): void {
     const clean = (text: string): string => redact(text, secrets());
     let target: MonitorTarget | undefined;
     let lastReported = '';
+    /** A typed setting's value (msg ones only when a msg is at hand); blank = not given. */
+    const typed = (value: string | undefined, type: string | undefined, msg?: NodeMessageInFlow): string | undefined => {
+      if (!type || type === 'num' || type === 'str') return value?.trim() || undefined;
+      if (type === 'msg' && !msg) return undefined;
+      const v: unknown = RED.util.evaluateNodeProperty(value ?? '', type, this, msg as NodeMessageInFlow);
+      return v === undefined || v === null || String(v).trim() === '' ? undefined : String(v).trim();
+    };
+    const fromMsg = config.instanceKeyType === 'msg' || config.instanceGuidType === 'msg';
 
     const report = (err: unknown): void => {
       const text = clean(errorStatusText(err));
@@ -54,8 +65,8 @@ export = function (RED: NodeAPI): void {
           session: connection.session,
           processKey: config.processKey?.trim() || undefined,
           processMoniker,
-          instanceKey: config.instanceKey?.trim() || undefined,
-          instanceGuid: config.instanceGuid?.trim() || undefined,
+          instanceKey: typed(config.instanceKey, config.instanceKeyType),
+          instanceGuid: typed(config.instanceGuid, config.instanceGuidType),
           wsPathPrefix: connection.wsPathPrefix,
           tls: connection.tls,
           withWorkspace: config.workspace === true,
@@ -117,6 +128,13 @@ export = function (RED: NodeAPI): void {
       if (p && typeof p === 'object' && (p.key !== undefined || p.guid !== undefined)) {
         lastReported = '';
         active.switchInstance({ key: p.key === undefined || p.key === null ? undefined : String(p.key), guid: typeof p.guid === 'string' ? p.guid : undefined });
+        return done();
+      }
+      const key = fromMsg ? typed(config.instanceKey, config.instanceKeyType, msg) : undefined;
+      const guid = fromMsg ? typed(config.instanceGuid, config.instanceGuidType, msg) : undefined;
+      if (key !== undefined || guid !== undefined) {
+        lastReported = '';
+        active.switchInstance({ key, guid });
         return done();
       }
       done(new ConfigError(RED._('bpm-monitor.errors.bad-input')));

@@ -4,6 +4,7 @@ import { ForesightSession } from '../src/foresight/session';
 import { normalisePathPrefix } from '../src/foresight/vendor';
 import type { ForesightConnection } from './lib/foresight-connection';
 import { nodeLogger } from './lib/node-logger';
+import { registerTestConnection } from './lib/test-connection';
 import { tlsOptionsFrom } from './lib/tls';
 
 interface ForesightServerDef extends NodeDef {
@@ -78,6 +79,7 @@ export = function (RED: NodeAPI): void {
       moniker: { type: 'password' },
     },
   });
+  registerTestConnection(RED, 'foresight-server');
 };
 
 /** A setting in seconds as ms; undefined (the built-in default) when blank or below `min`. */

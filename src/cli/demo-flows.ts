@@ -56,12 +56,25 @@ export interface DemoFlowOptions {
 export interface DemoFlows {
   flows: FlowNode[];
   credentials: Record<string, Record<string, string>>;
+  /** Examples left out because they need other node modules (e-mail, Telegram), with those modules. */
+  skipped: Array<{ name: string; modules: string[] }>;
+}
+
+/**
+ * Node modules an example needs besides this package: the `modules` of its `global-config` node
+ * (Node-RED 4.1 export metadata; Import offers to install them).
+ */
+export function modulesNeeded(example: ExampleFile): string[] {
+  const meta = example.nodes.find((n) => n.type === 'global-config');
+  const modules = meta && typeof meta.modules === 'object' && meta.modules !== null ? Object.keys(meta.modules) : [];
+  return modules.sort();
 }
 
 export function buildDemoFlows(examples: readonly ExampleFile[], options: DemoFlowOptions): DemoFlows {
   const flows: FlowNode[] = [];
   const byId = new Map<string, FlowNode>();
   const credentials: Record<string, Record<string, string>> = {};
+  const skipped: DemoFlows['skipped'] = [];
   let counter = 0;
   const freshId = (): string => {
     let id;
@@ -71,6 +84,12 @@ export function buildDemoFlows(examples: readonly ExampleFile[], options: DemoFl
   };
 
   for (const example of examples) {
+    const modules = modulesNeeded(example);
+    // The demo has no mail server or Telegram bot: those examples would only fill the Debug sidebar with errors.
+    if (modules.length > 0) {
+      skipped.push({ name: example.name, modules });
+      continue;
+    }
     const idMap = new Map<string, string>();
     const keep = new Set<string>();
     for (const node of example.nodes) {
@@ -101,7 +120,7 @@ export function buildDemoFlows(examples: readonly ExampleFile[], options: DemoFl
       byId.set(node.id, node);
     }
   }
-  return { flows, credentials };
+  return { flows, credentials, skipped };
 }
 
 /** A node without a tab and without wires that is not a tab/subflow: a config node. */

@@ -19,7 +19,7 @@ import { exitOnSignal, listenErrorHint } from './shutdown';
 
 const DEFAULT_PORT = 1880;
 
-const HELP = `Usage: npm run demo [-- options]
+const HELP = `Usage: npm start [-- options]   (npm run demo is the same)
 
 Starts the MasterSCADA 4D and Foresight simulators and Node-RED with this package and all example flows.
 
@@ -135,7 +135,10 @@ async function main(): Promise<void> {
 
   const userDir = resolve(values['user-dir'] ?? join(pkg.root, '.demo', 'node-red'));
   prepareUserDir({ userDir, host, modules: { [pkg.name]: pkg.root }, flows: demo.flows, credentials: demo.credentials });
-  console.log(`Example flows: ${examples.length === 0 ? 'none found in examples/ (Node-RED starts with an empty flow)' : examples.map((e) => e.name).join(', ')}`);
+  console.log(`Example flows: ${examples.length === 0 ? 'none found in examples/ (Node-RED starts with an empty flow)' : examples.filter((e) => !demo.skipped.some((k) => k.name === e.name)).map((e) => e.name).join(', ')}`);
+  for (const { name, modules } of demo.skipped) {
+    console.log(`Not deployed (needs ${modules.join(', ')} and a real mail server or bot; import it from Import > Examples): ${name}`);
+  }
   console.log(
     `Credentials (${DEMO_ACCOUNT.username}/${DEMO_ACCOUNT.password}) are stored UNENCRYPTED in ${join(userDir, CREDENTIALS_FILE)} ` +
       '(credentialSecret: false; fine for a demo, never for a real installation).',
@@ -147,6 +150,7 @@ async function main(): Promise<void> {
       userDir,
       port,
       redJs,
+      preload: [join(__dirname, 'release-version.js')],
       onLine: (line) => console.log(`[node-red] ${line}`),
     });
   } catch (err) {

@@ -35,7 +35,8 @@ export function prepareUserDir(spec: UserDirSpec): void {
     credentialSecret: false,
     httpAdminRoot: '/',
     httpNodeRoot: '/api',
-    contextStorage: { default: { module: 'localfilesystem' } },
+    // `file` is the store the examples name for the acknowledgement position.
+    contextStorage: { default: { module: 'localfilesystem' }, file: { module: 'localfilesystem' } },
     logging: { console: { level: 'info', metrics: false, audit: false } },
     telemetry: { enabled: false, updateNotification: false },
     diagnostics: { enabled: false, ui: false },
@@ -73,6 +74,8 @@ export interface LaunchOptions {
   redJs?: string;
   /** Node.js binary to run it with; the current one when omitted. */
   nodeBinary?: string;
+  /** Scripts Node.js loads before Node-RED (`--require`). */
+  preload?: string[];
   /** Receives every line Node-RED prints (stdout and stderr). */
   onLine?: (line: string) => void;
   /** How long to wait for "Server now running" (ms). */
@@ -108,6 +111,7 @@ export function resolveRedJs(fromDir: string = __dirname): string {
 export function launchNodeRed(options: LaunchOptions): Promise<RunningNodeRed> {
   const redJs = options.redJs ?? resolveRedJs();
   const args = [
+    ...(options.preload ?? []).flatMap((file) => ['--require', file]),
     redJs,
     '--userDir',
     options.userDir,
@@ -180,6 +184,8 @@ async function waitForFlows(url: string, givenUp: () => boolean): Promise<void> 
     try {
       const response = await fetch(new URL('flows', url), { headers: { Accept: 'application/json' } });
       if (response.ok && Array.isArray(await response.json())) return;
+      // adminAuth is on: the admin API is up but will not list the flows without a login.
+      if (response.status === 401) return;
     } catch (err) {
       lastError = err;
     }

@@ -1,9 +1,9 @@
-import { ResponseFormatError } from '../shared/errors';
+import { ConfigError, ResponseFormatError } from '../shared/errors';
 import { HttpTransport } from '../shared/http';
 import type { TlsOptions } from '../shared/http';
 import { decodeResponse, encodeRequest, field, items, text } from './codec';
 import type { PpsomParams, PpsomTransport, PpsomValue } from './codec';
-import { INSTANCES_MODE, OP } from './vendor';
+import { INSTANCES_MODE, OP, PPSOM_PATHS } from './vendor';
 
 export interface PpsomClientOptions {
   /** Full endpoint URL, e.g. `http://bi:8810/FPBI_App_v10.x/axis2/services/PP.SOM.Som` (spec §1.1, §1.2). */
@@ -87,6 +87,12 @@ export class PpsomClient {
       maxResponseBytes: options.maxResponseBytes,
     });
     this.endpoint = new URL(options.endpoint);
+    // A host-only address would POST to "/" and fail as a network error on every retry.
+    if (this.endpoint.pathname === '/' || this.endpoint.pathname === '') {
+      throw new ConfigError(
+        `the PP.SOM URL ${this.endpoint.origin} has no service path; use the full address, e.g. ${this.endpoint.origin}${PPSOM_PATHS.virtualDir}`,
+      );
+    }
   }
 
   /** One PP.SOM operation: `{Op: params}` in, the normalised `OpResult` out. */

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readExamples } from '../../src/cli/demo-flows';
+import { modulesNeeded, readExamples } from '../../src/cli/demo-flows';
 import { packageUnderTest } from '../helpers/node-red-runtime';
 
 interface Command {
@@ -105,10 +105,22 @@ describe('commands', function () {
       running.push(demo.child);
       const editor = await demo.waitFor(/Node-RED editor:\s+(\S+)/);
       const flows = (await (await fetch(new URL('flows', editor), { headers: { Accept: 'application/json' } })).json()) as { type: string }[];
-      const examples = readExamples(join(pkg.info.root, 'examples'));
+      const all = readExamples(join(pkg.info.root, 'examples'));
+      // Examples that need other modules (e-mail, Telegram) are left out, and the demo says so.
+      const examples = all.filter((e) => modulesNeeded(e).length === 0);
+      assert.ok(examples.length < all.length && examples.length > 0);
+      for (const e of all.filter((x) => modulesNeeded(x).length > 0)) {
+        assert.ok(demo.output.some((l) => l.includes('Not deployed') && l.includes(e.name)), `the demo names ${e.name} as not deployed`);
+      }
       for (const type of new Set(examples.flatMap((e) => e.nodes.map((n) => n.type)))) {
         assert.ok(flows.some((n) => n.type === type), `demo flow has a ${type} node`);
       }
+      // One config node per server, shared by every example; no Status node feeding the Debug sidebar.
+      assert.equal(flows.filter((n) => n.type === 'masterscada-server').length, 1, 'MasterSCADA config nodes');
+      assert.equal(flows.filter((n) => n.type === 'foresight-server').length, 1, 'Foresight config nodes');
+      assert.equal(flows.filter((n) => n.type === 'status').length, 0, 'Status nodes in the demo');
+      const settings = (await (await fetch(new URL('settings', editor), { headers: { Accept: 'application/json' } })).json()) as { version: string };
+      assert.doesNotMatch(settings.version, /-git$/, 'the editor shows a development version');
       const nodes = (await (await fetch(new URL('nodes', editor), { headers: { Accept: 'application/json' } })).json()) as { module: string; types: string[]; err?: unknown }[];
       const ours = nodes.filter((s) => s.module === pkg.info.name);
       assert.equal(ours.flatMap((s) => s.types).length, 4, JSON.stringify(ours));

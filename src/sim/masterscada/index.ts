@@ -43,6 +43,8 @@ export interface MasterScadaSimulatorOptions {
   now?: () => number;
   /** Serve https with this PEM key and certificate (`url` then starts with `https://`). Default: plain http. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** False: GetState answers as the backup (slave) of a redundant pair. Default true. */
+  isMaster?: boolean;
 }
 
 /** A running simulator. Tests drive it through these members. */
@@ -116,6 +118,7 @@ export async function startMasterScadaSimulator(options: MasterScadaSimulatorOpt
     maxBodyBytes: 1024 * 1024,
     requestLogLimit: Math.max(1, options.requestLogLimit ?? 10_000),
     tls: options.tls,
+    isMaster: options.isMaster,
   });
   const url = await server.listen();
   const rate = options.alarmRate ?? 0.2;

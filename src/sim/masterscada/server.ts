@@ -48,6 +48,8 @@ export interface SimServerOptions {
   requestLogLimit: number;
   /** Serve https with this key and certificate instead of http. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** False: answer GetState as the backup (slave) of a redundant pair. */
+  isMaster?: boolean;
 }
 
 type Answer = Record<string, unknown>;
@@ -190,8 +192,8 @@ export class SimServer {
       errorText: '',
       projectId: this.runtime.projectId,
       projectSessionId: this.runtime.projectSessionId,
-      isMaster: true,
-      status: 0x4,
+      isMaster: this.options.isMaster !== false,
+      status: this.options.isMaster === false ? 0 : 0x4,
     };
     // GetState reports BadSessionIdInvalid for a missing or inactive session, with the server fields still filled (S1).
     try {
