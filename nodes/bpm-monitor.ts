@@ -8,7 +8,8 @@ import type { ForesightServerNode } from './lib/foresight-connection';
 import { nodeLogger } from './lib/node-logger';
 import { commandOf } from './lib/commands';
 import { ListenerBag } from './lib/listener-bag';
-import { seconds, status } from './lib/status';
+import { StatusWords, status } from './lib/status';
+import type { NodeStatusShape } from './lib/status';
 
 interface BpmMonitorDef extends NodeDef {
   server: string;
@@ -31,6 +32,7 @@ export = function (RED: NodeAPI): void {
     const processMoniker = this.credentials?.processMoniker?.trim() || undefined;
     const secrets = (): string[] => [processMoniker, ...(connection?.secrets() ?? [])].filter((s): s is string => Boolean(s));
     const clean = (text: string): string => redact(text, secrets());
+    const words = new StatusWords('bpm-monitor', (key, values) => RED._(key, values));
     let target: MonitorTarget | undefined;
     let lastReported = '';
 
@@ -57,6 +59,7 @@ export = function (RED: NodeAPI): void {
           instanceKey: config.instanceKey?.trim() || undefined,
           instanceGuid: config.instanceGuid?.trim() || undefined,
           wsPathPrefix: connection.wsPathPrefix,
+          monitoringIdEncoding: connection.wsIdEncoding,
           tls: connection.tls,
           withWorkspace: config.workspace === true,
           logger: nodeLogger(this, secrets),
@@ -68,7 +71,7 @@ export = function (RED: NodeAPI): void {
     if (!monitor) {
       // Node-RED creates a flow's nodes one by one (awaiting each) and collects its Catch nodes only after
       // the last one, so a settings error is reported once the flows run; every input repeats it.
-      const showError = (): void => this.status(status('error', RED._('bpm-monitor.status.config')));
+      const showError = (): void => this.status(words.failed(setupError));
       showError();
       const onStarted = (): void => {
         showError();
@@ -103,7 +106,7 @@ export = function (RED: NodeAPI): void {
       const command = commandOf(msg);
       if (command === 'close') {
         void active.stop().then(() => {
-          this.status(status('stopped', RED._('bpm-monitor.status.closed')));
+          this.status(words.plain('stopped', 'closed'));
           done();
         });
         return;
@@ -124,7 +127,10 @@ export = function (RED: NodeAPI): void {
 
     this.on('close', (_removed: boolean, done: () => void) => {
       bag.removeAll();
-      void active.stop().then(() => {
+      const stopping = active.stop();
+      // The server node waits for this before CloseMetabase: CloseBpmProcess needs the session.
+      connection!.cleanups.track(stopping);
+      void stopping.then(() => {
         this.status({});
         done();
       });
@@ -134,20 +140,20 @@ export = function (RED: NodeAPI): void {
       return config.topic?.trim() || `bpm/${key ?? config.instanceKey ?? ''}`;
     }
 
-    function statusFor(s: MonitorStatus): ReturnType<typeof status> {
+    function statusFor(s: MonitorStatus): NodeStatusShape {
       switch (s.state) {
         case 'resolving':
-          return status('connecting', RED._('bpm-monitor.status.resolving'));
+          return words.plain('connecting', 'resolving');
         case 'connecting':
-          return status('connecting', RED._('bpm-monitor.status.connecting'));
+          return words.plain('connecting', 'connecting');
         case 'connected':
-          return status('connected', RED._('bpm-monitor.status.connected', { key: target?.key ?? '' }));
+          return words.plain('connected', 'connected');
         case 'reconnecting':
-          return status('reconnecting', RED._('bpm-monitor.status.reconnecting', { s: seconds(s.delayMs ?? 0) }));
+          return words.retrying(s.error, s.delayMs ?? 0);
         case 'failed':
-          return status('error', clean(s.error ? errorStatusText(s.error) : 'error'));
+          return words.failed(s.error);
         case 'stopped':
-          return status('stopped', RED._('bpm-monitor.status.closed'));
+          return words.plain('stopped', 'closed');
         default:
           return status('idle', '');
       }

@@ -4,6 +4,7 @@ import { MasterScadaSession } from '../src/masterscada/session';
 import type { MethodNames } from '../src/masterscada/vendor';
 import type { MasterScadaConnection } from './lib/masterscada-connection';
 import { tlsOptionsFrom } from './lib/tls';
+import { USER_CLEANUP_LIMIT_MS, UserCleanups } from './lib/user-cleanups';
 
 interface MasterScadaServerDef extends NodeDef {
   url: string;
@@ -42,6 +43,7 @@ export = function (RED: NodeAPI): void {
         client,
         session,
         cursors: new Map(),
+        cleanups: new UserCleanups(),
         secrets: () => [creds.password, fixedSessionId, session.id === undefined ? undefined : String(session.id)].filter((s): s is string => Boolean(s)),
       };
     } catch (err) {
@@ -54,8 +56,9 @@ export = function (RED: NodeAPI): void {
       if (!connection) return done();
       // Log out only when the server node is deleted: after a restart or redeploy the nodes resume
       // their subscriptions, which live inside this session (the server ends it after its idle time).
-      void connection.session
-        .close({ logout: removed })
+      void connection.cleanups
+        .settled(USER_CLEANUP_LIMIT_MS)
+        .then(() => connection.session.close({ logout: removed }))
         .then(() => connection.client.close())
         .catch(() => undefined)
         .then(() => done());

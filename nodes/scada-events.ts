@@ -4,7 +4,7 @@ import type { Cursor } from '../src/masterscada/event-poller';
 import type { EventPacket } from '../src/masterscada/types';
 import { ConfigError } from '../src/shared/errors';
 import { redact } from '../src/shared/logger';
-import { catchable, errorStatusText } from './lib/errors';
+import { catchable } from './lib/errors';
 import { commandOf } from './lib/commands';
 import { ListenerBag } from './lib/listener-bag';
 import type { MasterScadaServerNode } from './lib/masterscada-connection';
@@ -13,7 +13,7 @@ import { CURSOR_KEY, isMemoryOnlyStore, pickCursor } from './lib/masterscada-cur
 import type { StoredCursor } from './lib/masterscada-cursor';
 import { noticeMessage, packetToMessages, resolveSelections, selectionsFingerprint } from './lib/masterscada-records';
 import type { ResolvedSelection, SelectionDef } from './lib/masterscada-records';
-import { seconds, status } from './lib/status';
+import { StatusWords, status } from './lib/status';
 import type { StatusKind } from './lib/status';
 
 interface ScadaEventsDef extends NodeDef {
@@ -39,8 +39,9 @@ export = function (RED: NodeAPI): void {
       const { logMessage, msg } = catchable(err, secretsNow(), { topic: 'error', payload: undefined });
       node.error(logMessage, msg);
     };
+    const words = new StatusWords('scada-events', (key, values) => RED._(key, values));
     const showError = (err: unknown): void => {
-      node.status(status('error', redact(errorStatusText(err), secretsNow())));
+      node.status(words.failed(err));
     };
     /** Settings errors are found while the flow is still being built, before any Catch node exists: report them once it runs. */
     const failOnceStarted = (err: unknown): void => {
@@ -85,17 +86,23 @@ export = function (RED: NodeAPI): void {
     };
     /** "polling", unless the status already says something more useful (a count, a warning). */
     const showPolling = (): void => {
-      if (shown !== 'connected' && shown !== 'warning') show('connected', RED._('scada-events.status.polling'));
+      if (shown !== 'connected' && shown !== 'warning') show('connected', 'scada-events.status.polling');
     };
 
     // A cursor in a memory-only store is lost on restart: say so once, with the fix.
     if (isMemoryOnlyStore((RED.settings as unknown as { contextStorage?: Record<string, unknown> }).contextStorage, store)) {
       node.warn(RED._('scada-events.warnings.memoryStore'));
     }
-    show('connecting', RED._('scada-events.status.connecting'));
+    show('connecting', 'scada-events.status.connecting');
 
+    const unknownHandles = new Set<number>();
+    const onUnknownHandle = (handle: number): void => {
+      if (unknownHandles.has(handle)) return;
+      unknownHandles.add(handle);
+      node.warn(RED._('scada-events.warnings.unknownHandle', { handle }));
+    };
     const consumer = (packet: EventPacket): void => {
-      const msgs = packetToMessages(packet, byHandle);
+      const msgs = packetToMessages(packet, byHandle, onUnknownHandle);
       if (msgs.length > 0) node.send([msgs as unknown as NodeMessage[]]);
     };
 
@@ -118,7 +125,7 @@ export = function (RED: NodeAPI): void {
         });
       });
       listeners.on(poller, 'state', (state: string) => {
-        if (state === 'connecting') show('connecting', RED._('scada-events.status.connecting'));
+        if (state === 'connecting') show('connecting', 'scada-events.status.connecting');
         else if (state === 'polling') showPolling();
       });
       listeners.on(poller, 'answer', (info: { records: number; deleted: number }) => {
@@ -128,18 +135,18 @@ export = function (RED: NodeAPI): void {
       });
       listeners.on(poller, 'subscribed', (info: { reason: string; subscriptionId: unknown; previousSubscriptionId?: unknown }) => {
         if (info.reason === 'new') return;
-        show('warning', RED._('scada-events.status.resubscribed'));
+        show('warning', 'scada-events.status.resubscribed');
         node.send(noticeMessage('resubscribed', { reason: info.reason, subscriptionId: info.subscriptionId, previousSubscriptionId: info.previousSubscriptionId }) as NodeMessage);
       });
       listeners.on(poller, 'gap', (info: { expected: number; received: number }) => {
-        show('warning', RED._('scada-events.status.gap'));
+        show('warning', 'scada-events.status.gap');
         node.send(noticeMessage('gap', { ...info }) as NodeMessage);
       });
       listeners.on(poller, 'failure', (info: { error: unknown; retryInMs: number; repeated: boolean }) => {
-        const code = (info.error as { code?: string }).code ?? 'ERROR';
-        // A rejected login or an ended pasted session will not heal by itself: red, not yellow.
+        // A rejected login or an ended pasted session will not heal by itself: red dot, not a countdown.
         const retriable = (info.error as { retriable?: boolean }).retriable !== false;
-        show(retriable ? 'reconnecting' : 'error', RED._('scada-events.status.retry', { code, s: seconds(info.retryInMs) }));
+        shown = retriable ? 'retrying' : 'error';
+        node.status(retriable ? words.retrying(info.error, info.retryInMs) : words.failed(info.error));
         if (!info.repeated) report(info.error);
       });
       poller.start();
@@ -179,6 +186,8 @@ export = function (RED: NodeAPI): void {
       closed = true;
       listeners.removeAll();
       const stopping = poller ? poller.stop({ deleteSubscription: removed }) : Promise.resolve();
+      // The server node waits for this before it logs out: DeleteSubscription needs the session.
+      connection.cleanups.track(stopping);
       void stopping
         .catch(() => undefined)
         .then(() => {

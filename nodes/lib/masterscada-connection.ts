@@ -2,6 +2,7 @@ import type { Node } from 'node-red';
 import type { MasterScadaClient } from '../../src/masterscada/client';
 import type { MasterScadaSession } from '../../src/masterscada/session';
 import type { StoredCursor } from './masterscada-cursor';
+import type { UserCleanups } from './user-cleanups';
 
 /** What a `masterscada-server` config node offers the nodes that use it. */
 export interface MasterScadaConnection {
@@ -15,6 +16,8 @@ export interface MasterScadaConnection {
    * redeployed node resume anyway.
    */
   cursors: Map<string, StoredCursor>;
+  /** Users' close promises: the config node waits for them before it logs out. */
+  cleanups: UserCleanups;
   /** Password and session ids, to mask in any text that leaves the package. */
   secrets(): string[];
 }
