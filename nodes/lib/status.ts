@@ -36,7 +36,7 @@ export const STATUS_LOOK: Readonly<Record<StatusKind, Required<Omit<NodeStatusSh
 });
 
 /** Status text is kept short: the editor shows it under the node. */
-export const MAX_STATUS_TEXT = 48;
+export const MAX_STATUS_TEXT = 64;
 
 export function status(kind: StatusKind, text: string): NodeStatusShape {
   const clipped = text.length > MAX_STATUS_TEXT ? `${text.slice(0, MAX_STATUS_TEXT - 1)}…` : text;

@@ -154,7 +154,7 @@ export class PpsomClient {
     const result = await this.call(OP.openMonitoringWS, { tObject: { id: process }, tArg: { key: instanceKey, guid: instanceGuid } }, options);
     const url = text(result, 'url');
     if (!url) throw new ResponseFormatError('OpenMonitoringWS: the answer carries no url');
-    if (url.length > MAX_MONITORING_URL_LENGTH || url !== url.replace(LONE_SURROGATE, '') || /[\u0000-\u001f#]/.test(url)) {
+    if (url.length > MAX_MONITORING_URL_LENGTH || url !== url.replace(LONE_SURROGATE, '') || hasControlOrFragment(url)) {
       throw new ResponseFormatError(`OpenMonitoringWS: the url (${url.length} characters) cannot be part of a WebSocket address`);
     }
     return url;
@@ -173,6 +173,15 @@ export class PpsomClient {
   async close(): Promise<void> {
     await this.http.close();
   }
+}
+
+/** A control character or `#` cannot be part of a WebSocket address (`ws` refuses a fragment). */
+function hasControlOrFragment(url: string): boolean {
+  for (let i = 0; i < url.length; i += 1) {
+    const c = url.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0x23) return true;
+  }
+  return false;
 }
 
 /** The password and monikers a request carries (`pass`, every `id`): masked in any server text quoted back. */

@@ -166,12 +166,13 @@ describe('bpm-monitor node', () => {
     assert.ok(sim.requests.some((r) => r.op === 'CloseBpmProcess'));
   });
 
-  it('should show "reconnecting in N s" after the socket drops, then connect again', async () => {
+  it('should show the reason and the countdown (red ring) after the socket drops, then connect again', async () => {
     await load();
     await waitFor(() => sim.openSockets === 1, 'connected');
     sim.dropSockets();
-    await waitFor(() => /^bpm-monitor.status.reconnecting/.test(lastStatus()), 'reconnecting status');
-    assert.equal(statuses.at(-1)?.fill, 'yellow');
+    await waitFor(() => /^bpm-monitor.status.retrying/.test(lastStatus()), 'retrying status');
+    assert.equal(statuses.at(-1)?.fill, 'red');
+    assert.equal((statuses.at(-1) as { shape?: string }).shape, 'ring');
     await waitFor(() => sim.openSockets === 1 && statuses.at(-1)?.fill === 'green', 'connected again', 8000);
     assert.equal(caught.length, 1);
     assert.equal(caught[0].error?.code, 'TRANSPORT');

@@ -244,7 +244,8 @@ describe('scada-events node', () => {
     assert.match(err.error?.message ?? '', /BadUserAccessDenied/);
     assert.equal(err._error?.serverCode, 'BadUserAccessDenied');
     assert.equal(err._error?.retriable, false);
-    await waitFor(() => statuses.some((s) => s.fill === 'red' && /^retry SESSION [\d.]+$/.test(s.text ?? '')), 'error status with the code and the retry time');
+    // Not retried: a red dot with the reason in words, no countdown.
+    await waitFor(() => statuses.some((s) => s.fill === 'red' && (s as { shape?: string }).shape === 'dot' && /^failed scada-events\.status\.reason\.SESSION$/.test(s.text ?? '')), 'failed status with the reason');
   });
 
   it('should send a selection without eventId to Catch and show a red status, without contacting the server', async () => {
@@ -280,11 +281,11 @@ describe('scada-events node', () => {
     assert.equal(caught[0].topic, 'cmd');
   });
 
-  it('should show a yellow retry status for a failure that may pass, and polling again once it did', async () => {
+  it('should show the reason and a whole-second countdown (red ring) for a failure that may pass, and polling again once it did', async () => {
     await load();
     await waitFor(() => sim.requestsFor('PublishEvents').length > 0, 'polling');
     sim.inject({ kind: 'http500', method: 'PublishEvents' });
-    await waitFor(() => statuses.some((s) => s.fill === 'yellow' && /^retry HTTP_STATUS [\d.]+$/.test(s.text ?? '')), 'retry status');
+    await waitFor(() => statuses.some((s) => s.fill === 'red' && (s as { shape?: string }).shape === 'ring' && /^retrying scada-events\.status\.reason\.HTTP_STATUS \d+$/.test(s.text ?? '')), 'retry status');
     await waitFor(() => lastStatus() === 'scada-events.status.polling', 'polling again', 5000);
     assert.equal(caught.length, 1);
     assert.equal(caught[0].error?.code, 'HTTP_STATUS');
