@@ -127,11 +127,11 @@ export class HostileServer {
     let ended = false;
     let counted = false;
     // The HTTP server keeps half-open sockets: the client's FIN shows as 'end', a reset as 'close'.
+    // Like the hostile server it plays, it never closes its own side: a client that waits for it waits.
     const clientGone = (): void => {
       if (counted || ended || script.then !== 'keep') return;
       counted = true;
       this.clientClosedUpgrades += 1;
-      socket.destroy();
     };
     socket.on('end', clientGone);
     socket.on('close', clientGone);
