@@ -30,7 +30,8 @@ export = function (RED: NodeAPI): void {
     const server = RED.nodes.getNode(config.server) as ForesightServerNode | null;
     const connection = server?.foresight;
     const processMoniker = this.credentials?.processMoniker?.trim() || undefined;
-    const secrets = (): string[] => [processMoniker, ...(connection?.secrets() ?? [])].filter((s): s is string => Boolean(s));
+    let monitorSecrets = (): string[] => [];
+    const secrets = (): string[] => [processMoniker, ...(connection?.secrets() ?? []), ...monitorSecrets()].filter((s): s is string => Boolean(s));
     const clean = (text: string): string => redact(text, secrets());
     const words = new StatusWords('bpm-monitor', (key, values) => RED._(key, values));
     let target: MonitorTarget | undefined;
@@ -87,6 +88,7 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const active = monitor;
+    monitorSecrets = () => active.secrets();
 
     const bag = new ListenerBag((err) => report(err));
     bag.on(active, 'state', (s: MonitorStatus) => {

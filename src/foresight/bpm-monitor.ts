@@ -169,6 +169,11 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     return this.lastSeen;
   }
 
+  /** The monikers this monitor holds (connection and opened process), to mask in any text that leaves the package. */
+  secrets(): string[] {
+    return [this.connection, this.process, this.options.processMoniker].filter((s): s is string => Boolean(s));
+  }
+
   /** The instance and token in use (or last used). */
   get target(): MonitorTarget | undefined {
     return this.lastTarget;
