@@ -118,7 +118,8 @@ function uniqueForms(secrets: ReadonlyArray<string | undefined | null>): string[
 /** Mask every run of text made of overlapping {@link FRAGMENT_LENGTH}-character parts of a secret form. Linear: one set lookup per position. */
 function maskFragments(text: string, forms: readonly string[]): string {
   const grams = new Set<string>();
-  for (const f of forms) {
+  // Forms that escape every character share their 8-character parts with any other such text: only whole ones count.
+  for (const f of forms.filter((x) => !x.startsWith('\\u') && !x.startsWith('&#'))) {
     for (let i = 0; i + FRAGMENT_LENGTH <= f.length; i += 1) grams.add(f.slice(i, i + FRAGMENT_LENGTH));
   }
   if (grams.size === 0 || text.length < FRAGMENT_LENGTH) return text;

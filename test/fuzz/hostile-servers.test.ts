@@ -26,6 +26,8 @@ const DOCUMENTED = new Set(['SESSION', 'SUBSCRIPTION', 'NOT_FOUND', 'SERVER', 'H
 const SEED = 20_251_201;
 const NODE_OF: Record<Platform, string> = { json: 'mj', soap: 'msoap', ms: 'ev' };
 const CASE_LIMIT_MS = 4000;
+const FUZZ_EVERY = Number(process.env.FUZZ_EVERY ?? 1);
+const DEBUG = process.env.FUZZ_DEBUG === '1';
 
 interface Collected {
   kind: 'catch' | 'status' | 'msg';
@@ -173,10 +175,10 @@ describe('fuzz: hostile servers against the packed package in a real Node-RED', 
       ...httpIn('in-mj', '/fuzz/mj', 'mj'),
       ...httpIn('in-msoap', '/fuzz/msoap', 'msoap'),
       ...httpIn('in-ev', '/fuzz/ev', 'ev'),
-      { id: 'catch', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['fcatch']] },
+      { id: 'ncatch', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['fcatch']] },
       fn('fcatch', "msg.payload = { kind: 'catch', source: msg.error && msg.error.source && msg.error.source.id, code: msg.error && msg.error.code, error: msg.error, _error: msg._error };", 'pc'),
       post('pc'),
-      { id: 'status', type: 'status', z: 'f1', scope: ['mj', 'msoap', 'ev'], wires: [['fstatus']] },
+      { id: 'nstatus', type: 'status', z: 'f1', scope: ['mj', 'msoap', 'ev'], wires: [['fstatus']] },
       fn('fstatus', "msg.payload = { kind: 'status', source: msg.status.source.id, status: { fill: msg.status.fill, shape: msg.status.shape, text: msg.status.text } };", 'ps'),
       post('ps'),
       fn('fmsg', "msg.payload = { kind: 'msg', msg: { topic: msg.topic, payload: msg.payload, url: msg.url, control: msg.control } };", 'pm'),
@@ -187,6 +189,7 @@ describe('fuzz: hostile servers against the packed package in a real Node-RED', 
       flows,
       credentials: { fj: { username: 'demo', password: FS_PASSWORD }, fs: { username: 'demo', password: FS_PASSWORD }, srvms: { username: 'op', password: MS_PASSWORD } },
       settings: { logging: { console: { level: 'trace', metrics: false, audit: false } }, contextStorage: { default: { module: 'memory' } } },
+      echo: DEBUG,
     });
   });
 
@@ -219,7 +222,8 @@ describe('fuzz: hostile servers against the packed package in a real Node-RED', 
   }
 
   it('should survive every generated bad answer with a documented error, a red status with a reason, and no secret anywhere', async () => {
-    const cases = generateCases(SEED);
+    const cases = generateCases(SEED).filter((_c, i) => FUZZ_EVERY <= 1 || i % FUZZ_EVERY === 0);
+    const started = Date.now();
     const pid = nodeRed.process.child.pid;
     await until(() => collected.some((c) => c.kind === 'status' && c.source === 'ev' && c.status?.fill === 'green'), 10_000);
     const table = new Map<string, { cases: number; error: number; tolerated: number; none: number; codes: Set<string> }>();
@@ -254,6 +258,7 @@ describe('fuzz: hostile servers against the packed package in a real Node-RED', 
       } else if (c.expect === 'error') {
         problems.push(`${where}: tolerated an answer that should have failed`);
       }
+      if (DEBUG) console.log(index, where, outcome, Date.now() - started, problems.at(-1) ?? '');
       await alive();
       assert.equal(nodeRed.process.child.pid, pid);
       assert.equal(nodeRed.process.child.exitCode, null, 'Node-RED still running');
@@ -282,9 +287,9 @@ describe('fuzz: hostile servers against the packed package in a real Node-RED', 
       if (found.length) leaks.push(`${file}: ${found.join(', ')}`);
     }
     assert.ok(logText.includes('[trace]'), 'the log ran at trace level');
-    assert.ok(cases.length >= 1000, `${cases.length} cases`);
     assert.deepEqual(leaks, []);
     assert.deepEqual(problems.slice(0, 40), [], `${problems.length} problems`);
+    assert.ok(cases.length >= 1000, `${cases.length} cases`);
   });
 });
 
