@@ -71,13 +71,15 @@ export function secretForms(secret: string): string[] {
  */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined | null>): string {
   let out = text.length > MAX_REDACT_INPUT ? `${text.slice(0, MAX_REDACT_INPUT)}…` : text;
+  // Shapes first: masking a known connection moniker first would cut the shape of a longer moniker built on it
+  // (`<connection>!S!BP…`), and its tail would be left.
+  out = maskByShape(out);
   const forms = uniqueForms(secrets);
   for (const form of forms) {
     if (out.includes(form)) out = out.split(form).join(MASK);
   }
   out = maskFragments(out, forms);
   out = maskEdges(out, forms);
-  out = maskByShape(out);
   return out;
 }
 

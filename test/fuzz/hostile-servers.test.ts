@@ -258,6 +258,7 @@ describe('fuzz: hostile servers against the packed package in a real Node-RED', 
       } else if (c.expect === 'error') {
         problems.push(`${where}: tolerated an answer that should have failed`);
       }
+      // eslint-disable-next-line no-console
       if (DEBUG) console.log(index, where, outcome, Date.now() - started, problems.at(-1) ?? '');
       await alive();
       assert.equal(nodeRed.process.child.pid, pid);
@@ -267,14 +268,14 @@ describe('fuzz: hostile servers against the packed package in a real Node-RED', 
         // A good PublishEvents answer ends the failure streak, so the next case's failure is reported afresh.
         const before = script.goodPublishes;
         await poke('ev', 'reset', 'text/plain');
-        await until(() => script.goodPublishes > before, 3000);
+        await until(() => script.goodPublishes > before, 5000);
       }
     }
     // eslint-disable-next-line no-console
     console.log(
       `\n      ${cases.length} cases, seed ${SEED}\n      ${'platform family'.padEnd(26)} cases  error  tolerated  none  codes\n${[...table.entries()]
         .map(([k, r]) => `      ${k.padEnd(26)} ${String(r.cases).padStart(5)}  ${String(r.error).padStart(5)}  ${String(r.tolerated).padStart(9)}  ${String(r.none).padStart(4)}  ${[...r.codes].sort().join(' ')}`)
-        .join('\n')}`,
+        .join('\n')}\n      problems: ${problems.length}${problems.length ? `\n      ${problems.slice(0, 15).join('\n      ')}` : ''}`,
     );
     await new Promise((r) => setTimeout(r, 500));
     const leaks: string[] = [];
