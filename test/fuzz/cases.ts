@@ -178,7 +178,8 @@ export function generateCases(seed: number): FuzzCase[] {
       }
       // Stalls, trickles and resets (few: each stall costs one request timeout).
       add('stall', op, { kind: 'stall' });
-      add('trickle', op, { kind: 'trickle', status: 200, contentType: ct, body: ok, pieceBytes: 1, pauseMs: 40 });
+      // Trickled slower than the 1 s request timeout allows (trailing blanks keep the body valid).
+      add('trickle', op, { kind: 'trickle', status: 200, contentType: ct, body: `${ok}${' '.repeat(60)}`, pieceBytes: 1, pauseMs: 40 });
       add('reset', op, { kind: 'reset', status: 200, body: ok, after: Math.floor(ok.length / 2) });
       add('reset', op, { kind: 'drop' });
     }

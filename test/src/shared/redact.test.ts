@@ -61,6 +61,12 @@ describe('redaction', () => {
     assert.equal(redact(text, []), out);
   });
 
+  it('should mask a process moniker whole when only its connection moniker is configured', () => {
+    const proc = `${MONIKER}!S!BPIMOEODAPBBDDGOAEDHLCADLCMDDIJDCEGJPKIJEBEEOLAHIL`;
+    const out = redact(`OpenBpmProcess answered {"id":{"id":"${proc}"}} and then ${proc.slice(0, 70)}`, [MONIKER]);
+    assert.deepEqual(leaks(out, proc), [], out);
+  });
+
   it('should work in linear time on 1 MiB of adversarial text (run in a worker stopped after 20 s; a quadratic pattern takes minutes)', async function () {
     this.timeout(30_000);
     const MiB = 1024 * 1024;
