@@ -28,6 +28,7 @@ const SEED = 20_251_201;
 const BARE_CODE = /^(?:[A-Z]+_[A-Z_]+|SESSION|SUBSCRIPTION|SERVER|TRANSPORT|TIMEOUT|CONFIG|PROTOCOL|INTERNAL)\b/;
 const NODE_OF: Record<Platform, string> = { json: 'mj', soap: 'msoap', ms: 'ev' };
 const CASE_LIMIT_MS = 4000;
+/** Local investigation only (never set in CI): FUZZ_EVERY=n runs every n-th case, FUZZ_ONLY="<platform> <family> <target>" one group, FUZZ_DEBUG=1 prints each case. */
 const FUZZ_EVERY = Number(process.env.FUZZ_EVERY ?? 1);
 const DEBUG = process.env.FUZZ_DEBUG === '1';
 
