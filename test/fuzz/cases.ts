@@ -4,6 +4,7 @@
  * instead of answering it properly; every other request gets a good answer.
  */
 import { secretForms } from '../../src/shared/redact';
+import { seededRandom } from '../../src/sim/masterscada/alarms';
 import type { HttpScript, WsScript } from './hostile-server';
 import { OPCODE, WS_VIOLATIONS, frame } from './hostile-server';
 
@@ -27,17 +28,8 @@ export interface FuzzCase {
   expect: 'error' | 'either';
 }
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulators' seeded generator: the same cases for the same seed everywhere. */
+export const rng = seededRandom;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
