@@ -8,7 +8,8 @@ import type { ForesightServerNode } from './lib/foresight-connection';
 import { nodeLogger } from './lib/node-logger';
 import { commandOf } from './lib/commands';
 import { ListenerBag } from './lib/listener-bag';
-import { seconds, status } from './lib/status';
+import { StatusWords, status } from './lib/status';
+import type { NodeStatusShape } from './lib/status';
 
 interface BpmMonitorDef extends NodeDef {
   server: string;
@@ -32,8 +33,10 @@ export = function (RED: NodeAPI): void {
     const server = RED.nodes.getNode(config.server) as ForesightServerNode | null;
     const connection = server?.foresight;
     const processMoniker = this.credentials?.processMoniker?.trim() || undefined;
-    const secrets = (): string[] => [processMoniker, ...(connection?.secrets() ?? [])].filter((s): s is string => Boolean(s));
+    let monitorSecrets = (): string[] => [];
+    const secrets = (): string[] => [processMoniker, ...(connection?.secrets() ?? []), ...monitorSecrets()].filter((s): s is string => Boolean(s));
     const clean = (text: string): string => redact(text, secrets());
+    const words = new StatusWords('bpm-monitor', (key, values) => RED._(key, values));
     let target: MonitorTarget | undefined;
     let lastReported = '';
     /** A typed setting's value (msg ones only when a msg is at hand); blank = not given. */
@@ -68,6 +71,7 @@ export = function (RED: NodeAPI): void {
           instanceKey: typed(config.instanceKey, config.instanceKeyType),
           instanceGuid: typed(config.instanceGuid, config.instanceGuidType),
           wsPathPrefix: connection.wsPathPrefix,
+          monitoringIdEncoding: connection.wsIdEncoding,
           tls: connection.tls,
           withWorkspace: config.workspace === true,
           logger: nodeLogger(this, secrets),
@@ -79,7 +83,7 @@ export = function (RED: NodeAPI): void {
     if (!monitor) {
       // Node-RED creates a flow's nodes one by one (awaiting each) and collects its Catch nodes only after
       // the last one, so a settings error is reported once the flows run; every input repeats it.
-      const showError = (): void => this.status(status('error', RED._('bpm-monitor.status.config')));
+      const showError = (): void => this.status(words.failed(setupError));
       showError();
       const onStarted = (): void => {
         showError();
@@ -95,6 +99,7 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const active = monitor;
+    monitorSecrets = () => active.secrets();
 
     const bag = new ListenerBag((err) => report(err));
     bag.on(active, 'state', (s: MonitorStatus) => {
@@ -114,7 +119,7 @@ export = function (RED: NodeAPI): void {
       const command = commandOf(msg);
       if (command === 'close') {
         void active.stop().then(() => {
-          this.status(status('stopped', RED._('bpm-monitor.status.closed')));
+          this.status(words.plain('stopped', 'closed'));
           done();
         });
         return;
@@ -142,7 +147,10 @@ export = function (RED: NodeAPI): void {
 
     this.on('close', (_removed: boolean, done: () => void) => {
       bag.removeAll();
-      void active.stop().then(() => {
+      const stopping = active.stop();
+      // The server node waits for this before CloseMetabase: CloseBpmProcess needs the session.
+      connection!.cleanups.track(stopping);
+      void stopping.then(() => {
         this.status({});
         done();
       });
@@ -152,20 +160,20 @@ export = function (RED: NodeAPI): void {
       return config.topic?.trim() || `bpm/${key ?? config.instanceKey ?? ''}`;
     }
 
-    function statusFor(s: MonitorStatus): ReturnType<typeof status> {
+    function statusFor(s: MonitorStatus): NodeStatusShape {
       switch (s.state) {
         case 'resolving':
-          return status('connecting', RED._('bpm-monitor.status.resolving'));
+          return words.plain('connecting', 'resolving');
         case 'connecting':
-          return status('connecting', RED._('bpm-monitor.status.connecting'));
+          return words.plain('connecting', 'connecting');
         case 'connected':
-          return status('connected', RED._('bpm-monitor.status.connected', { key: target?.key ?? '' }));
+          return words.plain('connected', 'connected');
         case 'reconnecting':
-          return status('reconnecting', RED._('bpm-monitor.status.reconnecting', { s: seconds(s.delayMs ?? 0) }));
+          return words.retrying(s.error, s.delayMs ?? 0);
         case 'failed':
-          return status('error', clean(s.error ? errorStatusText(s.error) : 'error'));
+          return words.failed(s.error);
         case 'stopped':
-          return status('stopped', RED._('bpm-monitor.status.closed'));
+          return words.plain('stopped', 'closed');
         default:
           return status('idle', '');
       }

@@ -1,17 +1,21 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { PpsomClient } from '../src/foresight/client';
 import { ForesightSession } from '../src/foresight/session';
-import { normalisePathPrefix } from '../src/foresight/vendor';
+import { DEFAULT_MONITORING_ID_ENCODING, normalisePathPrefix } from '../src/foresight/vendor';
+import type { MonitoringIdEncoding } from '../src/foresight/vendor';
 import type { ForesightConnection } from './lib/foresight-connection';
 import { nodeLogger } from './lib/node-logger';
 import { registerTestConnection } from './lib/test-connection';
 import { tlsOptionsFrom } from './lib/tls';
+import { USER_CLEANUP_LIMIT_MS, UserCleanups } from './lib/user-cleanups';
 
 interface ForesightServerDef extends NodeDef {
   endpoint: string;
   repository: string;
   transport: 'json' | 'soap';
   wsPathPrefix: string;
+  /** `vendor` (plain `…?id=` + token) or `percent-encoded`. */
+  wsIdEncoding?: string;
   timeout: string | number;
   keepAlive: string | number;
   usetls: boolean;
@@ -53,7 +57,9 @@ export = function (RED: NodeAPI): void {
         client,
         session,
         wsPathPrefix: normalisePathPrefix(config.wsPathPrefix ?? ''),
+        wsIdEncoding: idEncoding(config.wsIdEncoding),
         tls,
+        cleanups: new UserCleanups(),
         secrets,
       };
     } catch (err) {
@@ -64,8 +70,10 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       const connection = node.foresight;
       if (!connection) return done();
-      void connection.session
-        .close()
+      // The bpm-monitor nodes stopping with this node close their processes first (CloseBpmProcess needs the session).
+      void connection.cleanups
+        .settled(USER_CLEANUP_LIMIT_MS)
+        .then(() => connection.session.close())
         .then(() => connection.client.close())
         .catch(() => undefined)
         .then(() => done());
@@ -81,6 +89,10 @@ export = function (RED: NodeAPI): void {
   });
   registerTestConnection(RED, 'foresight-server');
 };
+
+function idEncoding(value: string | undefined): MonitoringIdEncoding {
+  return value === 'percent-encoded' || value === 'vendor' ? value : DEFAULT_MONITORING_ID_ENCODING;
+}
 
 /** A setting in seconds as ms; undefined (the built-in default) when blank or below `min`. */
 function seconds(value: string | number | undefined, min: number): number | undefined {

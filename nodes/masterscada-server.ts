@@ -6,6 +6,7 @@ import type { MethodNames } from '../src/masterscada/vendor';
 import type { MasterScadaConnection } from './lib/masterscada-connection';
 import { registerTestConnection } from './lib/test-connection';
 import { tlsOptionsFrom } from './lib/tls';
+import { USER_CLEANUP_LIMIT_MS, UserCleanups } from './lib/user-cleanups';
 
 interface MasterScadaServerDef extends NodeDef {
   url: string;
@@ -44,6 +45,7 @@ export = function (RED: NodeAPI): void {
         client,
         session,
         fixedSessionId,
+        cleanups: new UserCleanups(),
         secrets: () => [creds.password, fixedSessionId, session.id === undefined ? undefined : String(session.id)].filter((s): s is string => Boolean(s)),
       };
     } catch (err) {
@@ -56,10 +58,9 @@ export = function (RED: NodeAPI): void {
       if (!connection) return done();
       // Log out only when the server node is deleted: after a restart or any deploy the nodes resume
       // their subscriptions, which live inside this session (the server ends it after its idle time).
-      // The Logout has its own time limit; the whole close is capped too, so a hung runtime cannot
-      // hold up Node-RED's stop.
-      const closing = connection.session
-        .close({ logout: removed })
+      const closing = connection.cleanups
+        .settled(USER_CLEANUP_LIMIT_MS)
+        .then(() => connection.session.close({ logout: removed }))
         .catch(() => undefined)
         .then(() => connection.client.close())
         .catch(() => undefined);

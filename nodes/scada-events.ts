@@ -6,7 +6,7 @@ import { JsonFile } from '../src/masterscada/file-cursor-store';
 import type { EventPacket } from '../src/masterscada/types';
 import { ConfigError, describeError } from '../src/shared/errors';
 import { redact } from '../src/shared/logger';
-import { catchable, errorStatusText } from './lib/errors';
+import { catchable } from './lib/errors';
 import { commandOf } from './lib/commands';
 import { ListenerBag } from './lib/listener-bag';
 import type { MasterScadaServerNode } from './lib/masterscada-connection';
@@ -15,7 +15,7 @@ import { NodeCursorStore, cursorFilePath, cursorKey, isMemoryOnlyStore } from '.
 import type { StoredCursor } from './lib/masterscada-cursor';
 import { noticeMessage, packetToMessages, resolveSelections, selectionsFingerprint } from './lib/masterscada-records';
 import type { ResolvedSelection, SelectionDef } from './lib/masterscada-records';
-import { seconds, status } from './lib/status';
+import { StatusWords, status } from './lib/status';
 import type { StatusKind } from './lib/status';
 
 interface ScadaEventsDef extends NodeDef {
@@ -50,8 +50,9 @@ export = function (RED: NodeAPI): void {
       const { logMessage, msg: out } = catchable(err, secretsNow(), msg);
       node.error(logMessage, out);
     };
+    const words = new StatusWords('scada-events', (key, values) => RED._(key, values));
     const showError = (err: unknown): void => {
-      node.status(status('error', redact(errorStatusText(err), secretsNow())));
+      node.status(words.failed(err));
     };
     /** Settings errors are found while the flow is still being built, before any Catch node exists: report them once it runs. */
     const failOnceStarted = (err: unknown): void => {
@@ -117,7 +118,7 @@ export = function (RED: NodeAPI): void {
     };
     /** "polling", unless the status already says something more useful (a count, a warning). */
     const showPolling = (): void => {
-      if (shown !== 'connected' && shown !== 'warning') show('connected', RED._('scada-events.status.polling'));
+      if (shown !== 'connected' && shown !== 'warning') show('connected', 'scada-events.status.polling');
     };
 
     let key: Buffer;
@@ -148,11 +149,17 @@ export = function (RED: NodeAPI): void {
       },
       onContextError: (err) => report(err),
     });
-    show('connecting', RED._('scada-events.status.connecting'));
+    show('connecting', 'scada-events.status.connecting');
 
+    const unknownHandles = new Set<number>();
+    const onUnknownHandle = (handle: number): void => {
+      if (unknownHandles.has(handle)) return;
+      unknownHandles.add(handle);
+      node.warn(RED._('scada-events.warnings.unknownHandle', { handle }));
+    };
     const consumer = (packet: EventPacket, info: DeliveryInfo): Promise<void> => {
       // One send per msg: Node-RED deep-clones every msg after the first of an array send.
-      for (const msg of packetToMessages(packet, byHandle)) {
+      for (const msg of packetToMessages(packet, byHandle, onUnknownHandle)) {
         if (info.redelivered) msg.redelivered = true;
         node.send(msg as unknown as NodeMessage);
       }
@@ -179,7 +186,7 @@ export = function (RED: NodeAPI): void {
         logger,
       });
       listeners.on(poller, 'state', (state: PollerState) => {
-        if (state === 'connecting') show('connecting', RED._('scada-events.status.connecting'));
+        if (state === 'connecting') show('connecting', 'scada-events.status.connecting');
         else if (state === 'polling') showPolling();
       });
       listeners.on(poller, 'answer', (info: { records: number; deleted: number }) => {
@@ -188,11 +195,11 @@ export = function (RED: NodeAPI): void {
         else showPolling();
       });
       listeners.on(poller, 'subscribed', (info: { reason: string; subscriptionId: unknown; previousSubscriptionId?: unknown }) => {
-        show('warning', RED._('scada-events.status.resubscribed'));
+        show('warning', 'scada-events.status.resubscribed');
         node.send(noticeMessage('resubscribed', { reason: info.reason, subscriptionId: info.subscriptionId, previousSubscriptionId: info.previousSubscriptionId }) as NodeMessage);
       });
       listeners.on(poller, 'gap', (info: { expected: number; received: number; subscriptionId: unknown; backfill?: BackfillInfo }) => {
-        show('warning', RED._('scada-events.status.gap'));
+        show('warning', 'scada-events.status.gap');
         node.send(noticeMessage('gap', { expected: info.expected, received: info.received, subscriptionId: info.subscriptionId, ...backfillPayload(info.backfill) }) as NodeMessage);
         if (info.backfill?.error !== undefined) logger.warn(`the archive could not be read over the whole gap: ${describeError(info.backfill.error)}`);
       });
@@ -205,10 +212,12 @@ export = function (RED: NodeAPI): void {
         report(info.error);
       });
       listeners.on(poller, 'failure', (info: { error: unknown; retryInMs: number; repeated: boolean }) => {
-        const code = (info.error as { code?: string }).code ?? 'ERROR';
-        // An ended pasted session will not heal by itself: red, not yellow.
+        // An ended pasted session will not heal by itself: red dot, not a countdown.
         const retriable = (info.error as { retriable?: boolean }).retriable !== false;
-        show(retriable ? 'reconnecting' : 'error', RED._('scada-events.status.retry', { code, s: seconds(info.retryInMs) }));
+        if (countTimer) clearTimeout(countTimer);
+        countTimer = undefined;
+        shown = retriable ? 'retrying' : 'error';
+        node.status(retriable ? words.retrying(info.error, info.retryInMs) : words.failed(info.error));
         if (!info.repeated) report(info.error);
       });
       poller.start();
@@ -253,6 +262,8 @@ export = function (RED: NodeAPI): void {
       const stopping = (poller ? poller.stop({ deleteSubscription: removed }) : Promise.resolve()).catch(() => undefined).then(async () => {
         if (removed) await cursors.save(undefined);
       });
+      // The server node waits for this before it logs out: DeleteSubscription needs the session.
+      connection.cleanups.track(stopping);
       void settleWithin(stopping).then(() => {
         node.status({});
         done();

@@ -1,14 +1,20 @@
 import type { Node } from 'node-red';
 import type { PpsomClient } from '../../src/foresight/client';
 import type { ForesightSession } from '../../src/foresight/session';
+import type { MonitoringIdEncoding } from '../../src/foresight/vendor';
 import type { TlsOptions } from '../../src/shared/http';
+import type { UserCleanups } from './user-cleanups';
 
 /** What a `foresight-server` config node offers the nodes that use it. */
 export interface ForesightConnection {
   client: PpsomClient;
   session: ForesightSession;
   wsPathPrefix: string;
+  /** How the monitoring token goes into the socket address (the vendor's plain form by default). */
+  wsIdEncoding: MonitoringIdEncoding;
   tls?: TlsOptions;
+  /** Users' close promises: the config node waits for them before CloseMetabase. */
+  cleanups: UserCleanups;
   /** Password and monikers, to mask in any text that leaves the package. */
   secrets(): string[];
 }

@@ -1,6 +1,7 @@
 import type { Node } from 'node-red';
 import type { MasterScadaClient } from '../../src/masterscada/client';
 import type { MasterScadaSession } from '../../src/masterscada/session';
+import type { UserCleanups } from './user-cleanups';
 
 /** What a `masterscada-server` config node offers the nodes that use it. */
 export interface MasterScadaConnection {
@@ -9,6 +10,8 @@ export interface MasterScadaConnection {
   session: MasterScadaSession;
   /** The pasted session id, if one is used (a credential: hash it, never store or log it). */
   fixedSessionId: string | undefined;
+  /** Users' close promises: the config node waits for them before it logs out. */
+  cleanups: UserCleanups;
   /** Password and session ids, to mask in any text that leaves the package. */
   secrets(): string[];
 }

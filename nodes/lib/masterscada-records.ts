@@ -90,21 +90,33 @@ export interface EventMessage {
  * One msg per record and one per deleted eventId, in packet order. Values are
  * mapped onto the configured names by position (S4: "in the order given when
  * subscribing"); time fields become ISO strings with the raw value kept in
- * `payload.raw`.
+ * `payload.raw`. A record for a clientHandle no selection has cannot be
+ * shaped: it is sent as the server sent it (`payload` = the raw `fields`
+ * array, `unshaped: true`) and `onUnknownHandle` is told, never dropped.
  */
-export function packetToMessages(packet: EventPacket, selections: ReadonlyMap<number, ResolvedSelection>): EventMessage[] {
+export function packetToMessages(
+  packet: EventPacket,
+  selections: ReadonlyMap<number, ResolvedSelection>,
+  onUnknownHandle: (clientHandle: number) => void = () => undefined,
+): EventMessage[] {
   const serverTime = timeToIso(packet.serverTime);
   const common = { sequenceNumber: packet.sequenceNumber, serverTime };
   const out: EventMessage[] = [];
   for (const rec of packet.recs) {
     const sel = selections.get(rec.clientHandle);
+    if (!sel) {
+      onUnknownHandle(rec.clientHandle);
+      out.push({ topic: String(rec.clientHandle), payload: rec.fields as unknown as Record<string, unknown>, recType: rec.recType, eventId: undefined, clientHandle: rec.clientHandle, unshaped: true, ...common });
+      continue;
+    }
     const payload: Record<string, unknown> = {};
     const raw: Record<string, unknown> = {};
     let eventId: string | undefined;
     rec.fields.forEach((value, i) => {
-      const name = sel?.names[i] ?? `field${i + 1}`;
-      if (sel?.selection.fields[i]?.id === EVENT_ID_FIELD_ID && value !== null && value !== undefined) eventId = String(value);
-      if (sel?.isTime[i] && value !== null && value !== undefined) {
+      // More values than configured fields: kept under their position, never invented names.
+      const name = sel.names[i] ?? String(i);
+      if (sel.selection.fields[i]?.id === EVENT_ID_FIELD_ID && value !== null && value !== undefined) eventId = String(value);
+      if (sel.isTime[i] && value !== null && value !== undefined) {
         raw[name] = value;
         payload[name] = timeToIso(value) ?? value;
       } else {
@@ -112,7 +124,7 @@ export function packetToMessages(packet: EventPacket, selections: ReadonlyMap<nu
       }
     });
     if (Object.keys(raw).length > 0) payload[RAW_KEY] = raw;
-    out.push({ topic: sel?.topic ?? String(rec.clientHandle), payload, recType: rec.recType, eventId, clientHandle: rec.clientHandle, ...common });
+    out.push({ topic: sel.topic, payload, recType: rec.recType, eventId, clientHandle: rec.clientHandle, ...common });
   }
   for (const group of packet.deleted) {
     const topic = selections.get(group.clientHandle)?.topic ?? String(group.clientHandle);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Backoff } from '../shared/backoff';
 import { sleep, systemClock } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
-import { AbortedError, ConfigError, IntegrationError, TransportError, describeError } from '../shared/errors';
+import { AbortedError, ConfigError, IntegrationError, TransportError, describeError, snippet } from '../shared/errors';
 import type { TlsOptions } from '../shared/http';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
@@ -13,6 +13,7 @@ import type { KeepAliveProbe, SessionLease } from './session';
 import { openMonitoringSocket } from './monitoring-socket';
 import type { MonitoringSocket, SocketEnd } from './monitoring-socket';
 import { DEFAULT_WS_PATH_PREFIX, WS_PING_INTERVAL_MS, WS_PONG_TIMEOUT_MS, monitoringSocketAddress } from './vendor';
+import type { MonitoringIdEncoding } from './vendor';
 
 /** The part of PpsomClient the monitor uses. */
 export interface MonitorClient {
@@ -45,6 +46,8 @@ export interface BpmMonitorOptions {
   instanceGuid?: string;
   /** Path before `/service` in the WebSocket address, e.g. `/FPBI_App_v10.x`. */
   wsPathPrefix?: string;
+  /** How the token goes into the socket address: the vendor's plain concatenation by default. */
+  monitoringIdEncoding?: MonitoringIdEncoding;
   tls?: TlsOptions;
   clock?: Clock;
   backoff?: Backoff;
@@ -166,6 +169,11 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     return this.lastSeen;
   }
 
+  /** The monikers this monitor holds (connection and opened process), to mask in any text that leaves the package. */
+  secrets(): string[] {
+    return [this.connection, this.process, this.options.processMoniker].filter((s): s is string => Boolean(s));
+  }
+
   /** The instance and token in use (or last used). */
   get target(): MonitorTarget | undefined {
     return this.lastTarget;
@@ -234,7 +242,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
       try {
         const end = await this.attempt(signal);
         if (signal.aborted || gen !== this.generation) return;
-        error = end.error ?? new TransportError(`monitoring socket closed (${end.code}${end.reason ? ` ${end.reason}` : ''})`);
+        error = end.error ?? new TransportError(`monitoring socket closed (${end.code}${end.reason ? ` ${snippet(end.reason, 123)}` : ''})`);
       } catch (err) {
         if (signal.aborted || gen !== this.generation || err instanceof AbortedError) return;
         error = err instanceof Error ? err : new Error(String(err));
@@ -266,6 +274,8 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     this.setState({ state: 'connecting' });
     const end = await this.runSocket(target, signal);
     if (!end.opened) {
+      // A token that makes no usable address is the server's answer at fault, not the network.
+      if (end.error instanceof IntegrationError && end.error.code !== 'TRANSPORT' && end.error.code !== 'TIMEOUT') throw end.error;
       const why = end.error ? describeError(end.error) : `${end.code} ${end.reason}`;
       // A path that is always 404 usually means the BI server sits in a virtual directory (spec §7, §11 q1).
       const hint = /\b404\b/.test(why) ? ` at ${this.socketPath()}; check the WebSocket path prefix` : '';
@@ -423,7 +433,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
   }
 
   private socketAddress(monitoringUrl: string): string {
-    return monitoringSocketAddress(this.options.client.endpoint, this.options.wsPathPrefix ?? DEFAULT_WS_PATH_PREFIX, monitoringUrl);
+    return monitoringSocketAddress(this.options.client.endpoint, this.options.wsPathPrefix ?? DEFAULT_WS_PATH_PREFIX, monitoringUrl, this.options.monitoringIdEncoding);
   }
 
   private socketPath(): string {

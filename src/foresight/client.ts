@@ -3,7 +3,12 @@ import { HttpTransport } from '../shared/http';
 import type { TlsOptions } from '../shared/http';
 import { decodeResponse, encodeRequest, field, items, text } from './codec';
 import type { PpsomParams, PpsomTransport, PpsomValue } from './codec';
-import { INSTANCES_MODE, OP, PPSOM_PATHS } from './vendor';
+import { INSTANCES_MODE, LONE_SURROGATE, OP, PPSOM_PATHS } from './vendor';
+
+/** Operations whose answers (and faults) may echo the credentials: never quoted in errors. */
+const LOGIN_OPS: readonly string[] = [OP.openMetabase];
+/** Longest monitoring token taken from a server; the vendor's is 48 characters. */
+const MAX_MONITORING_URL_LENGTH = 2048;
 
 export interface PpsomClientOptions {
   /** Full endpoint URL, e.g. `http://bi:8810/FPBI_App_v10.x/axis2/services/PP.SOM.Som` (spec §1.1, §1.2). */
@@ -99,7 +104,7 @@ export class PpsomClient {
   async call(op: string, params: PpsomParams, options: CallOptions = {}): Promise<PpsomValue> {
     const request = encodeRequest(this.transport, op, params);
     const response = await this.http.post(this.endpoint.search, request.body, request.headers, options);
-    return decodeResponse(this.transport, op, response);
+    return decodeResponse(this.transport, op, response, requestSecrets(params), LOGIN_OPS);
   }
 
   async openMetabase(repositoryId: string, credentials: Credentials, options?: CallOptions): Promise<OpenMetabaseResult> {
@@ -155,6 +160,9 @@ export class PpsomClient {
     const result = await this.call(OP.openMonitoringWS, { tObject: { id: process }, tArg: { key: instanceKey, guid: instanceGuid } }, options);
     const url = text(result, 'url');
     if (!url) throw new ResponseFormatError('OpenMonitoringWS: the answer carries no url');
+    if (url.length > MAX_MONITORING_URL_LENGTH || url !== url.replace(LONE_SURROGATE, '') || hasControlOrFragment(url)) {
+      throw new ResponseFormatError(`OpenMonitoringWS: the url (${url.length} characters) cannot be part of a WebSocket address`);
+    }
     return url;
   }
 
@@ -171,6 +179,30 @@ export class PpsomClient {
   async close(): Promise<void> {
     await this.http.close();
   }
+}
+
+/** A control character or `#` cannot be part of a WebSocket address (`ws` refuses a fragment). */
+function hasControlOrFragment(url: string): boolean {
+  for (let i = 0; i < url.length; i += 1) {
+    const c = url.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0x23) return true;
+  }
+  return false;
+}
+
+/** The password and monikers a request carries (`pass`, every `id`): masked in any server text quoted back. */
+function requestSecrets(params: PpsomParams): string[] {
+  const out: string[] = [];
+  const walk = (value: PpsomParams[string], key: string): void => {
+    if (typeof value === 'string') {
+      if ((key === 'pass' && value.length >= 3) || (key === 'id' && value.length >= 8)) out.push(value);
+      // An object moniker `<connection>!<key>`: its connection part is the secret.
+      if (key === 'id' && value.includes('!')) out.push(value.slice(0, value.lastIndexOf('!')));
+    } else if (Array.isArray(value)) value.forEach((v) => walk(v, key));
+    else if (typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, k);
+  };
+  for (const [k, v] of Object.entries(params)) walk(v, k);
+  return out;
 }
 
 /** The newest instance: latest `startDate` (`dd.mm.yyyy hh:mm:ss`, spec §1.5), ties and unreadable dates by the larger key. */

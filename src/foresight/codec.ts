@@ -1,6 +1,8 @@
 import { XMLParser } from 'fast-xml-parser';
-import { HttpStatusError, ResponseFormatError, snippet } from '../shared/errors';
+import { HttpStatusError, ResponseFormatError } from '../shared/errors';
 import type { HttpResponse } from '../shared/http';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../shared/json-guard';
+import { redactedSnippet } from '../shared/redact';
 import { PpsomFaultError } from './errors';
 import {
   COLLECTION_ITEM,
@@ -8,7 +10,6 @@ import {
   PPSOM_NAMESPACE,
   SOAP11_ENVELOPE_NAMESPACE,
   SOAP_CONTENT_TYPE,
-  maskMonikers,
   resultElement,
 } from './vendor';
 
@@ -47,17 +48,26 @@ export function encodeRequest(transport: PpsomTransport, op: string, params: Pps
  * Turn an HTTP answer into the normalised `<op>Result` value, or throw:
  * PpsomFaultError for a JSON/SOAP Fault (any status), HttpStatusError for
  * another non-200 answer, ResponseFormatError for anything unreadable.
+ * Server text quoted in an error is a short snippet with `secrets` (and any
+ * moniker) masked; the answers of `quietOps` (the login) are never quoted.
  */
-export function decodeResponse(transport: PpsomTransport, op: string, response: HttpResponse): PpsomValue {
+export function decodeResponse(
+  transport: PpsomTransport,
+  op: string,
+  response: HttpResponse,
+  secrets: readonly string[] = [],
+  quietOps: readonly string[] = [],
+): PpsomValue {
   const text = response.body;
-  const parsed = parseBody(transport, text, response.status === 200);
+  const quote = (max = 200): string => (quietOps.includes(op) ? '(the answer is not shown: it may carry credentials)' : redactedSnippet(text, secrets, max));
+  const parsed = parseBody(transport, text, response.status === 200, quote);
   const fault = parsed === undefined ? undefined : findFault(parsed);
-  if (fault) throw new PpsomFaultError(op, fault.code, fault.text, response.status);
+  if (fault) throw new PpsomFaultError(op, fault.code, fault.text, response.status, secrets, quietOps.includes(op));
   // The vendor's own sample treats every status but 200 as a failure (spec §1.3).
-  if (response.status !== 200) throw new HttpStatusError(response.status, snippet(maskMonikers(text)));
+  if (response.status !== 200) throw new HttpStatusError(response.status, quote());
   const root = resultElement(op);
   if (parsed === undefined || typeof parsed !== 'object' || Array.isArray(parsed) || !(root in parsed)) {
-    throw new ResponseFormatError(`${op}: the answer has no ${root} element: ${snippet(maskMonikers(text), 120)}`);
+    throw new ResponseFormatError(`${op}: the answer has no ${root} element: ${quote(120)}`);
   }
   return parsed[root];
 }
@@ -81,17 +91,22 @@ export function text(value: PpsomValue | undefined, name: string): string {
 }
 
 export function normalise(value: unknown): PpsomValue {
+  if (nestsDeeperThan(value)) throw new ResponseFormatError(`the answer nests deeper than ${MAX_JSON_DEPTH} levels; refused`);
+  return normaliseValue(value);
+}
+
+function normaliseValue(value: unknown): PpsomValue {
   if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return value.map(normalise);
+  if (Array.isArray(value)) return value.map(normaliseValue);
   if (typeof value === 'object') {
     const out: PpsomObject = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = normalise(v);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = normaliseValue(v);
     return out;
   }
   return String(value);
 }
 
-function parseBody(transport: PpsomTransport, body: string, mustParse: boolean): PpsomObject | undefined {
+function parseBody(transport: PpsomTransport, body: string, mustParse: boolean, quote: (max: number) => string): PpsomObject | undefined {
   const trimmed = body.trimStart();
   const looksXml = trimmed.startsWith('<');
   const looksJson = trimmed.startsWith('{');
@@ -103,10 +118,10 @@ function parseBody(transport: PpsomTransport, body: string, mustParse: boolean):
     if (looksXml) return unwrapSoap(parseXml(body));
   } catch (err) {
     if (err instanceof ResponseFormatError) throw err;
-    if (mustParse) throw new ResponseFormatError(`unreadable answer: ${snippet(maskMonikers(body), 120)}`, { cause: err });
+    if (mustParse) throw new ResponseFormatError(`unreadable answer: ${quote(120)}`, { cause: err });
     return undefined;
   }
-  if (mustParse) throw new ResponseFormatError(`unreadable answer: ${snippet(maskMonikers(body), 120)}`);
+  if (mustParse) throw new ResponseFormatError(`unreadable answer: ${quote(120)}`);
   return undefined;
 }
 

@@ -1,5 +1,15 @@
 import { IntegrationError } from '../shared/errors';
-import { classifyFault, maskMonikers } from './vendor';
+import { redactedSnippet } from '../shared/redact';
+import { classifyFault } from './vendor';
+import type { FaultKind } from './vendor';
+
+/** What a fault of each kind means, for faults whose text is not shown (the login's). */
+const KIND_TEXT: Record<FaultKind, string> = {
+  SESSION: 'the session is not valid',
+  AUTH: 'the server refused the account',
+  NOT_FOUND: 'not found',
+  SERVER: 'server fault',
+};
 
 /**
  * A PP.SOM fault (JSON `Fault` or SOAP `Fault`). `code` is SESSION when the
@@ -13,12 +23,17 @@ export class PpsomFaultError extends IntegrationError {
   readonly operation: string;
   readonly httpStatus: number;
 
-  constructor(operation: string, faultCode: string, faultString: string, httpStatus: number) {
+  /**
+   * `secrets` are masked in the quoted fault text; with `quiet` (a login answer,
+   * which may echo the credentials) the text is not quoted at all.
+   */
+  constructor(operation: string, faultCode: string, faultString: string, httpStatus: number, secrets: readonly string[] = [], quiet = false) {
     const kind = classifyFault(faultString);
-    super(kind === 'AUTH' ? 'CONFIG' : kind, `${operation} failed: ${maskMonikers(faultString) || 'fault without text'}`, {
+    const shown = quiet ? `${KIND_TEXT[kind]} (the fault text of a login is not shown)` : redactedSnippet(faultString, secrets) || 'fault without text';
+    super(kind === 'AUTH' ? 'CONFIG' : kind, `${operation} failed: ${shown}`, {
       retriable: kind === 'SESSION' || kind === 'SERVER',
     });
-    this.serverCode = faultCode;
+    this.serverCode = redactedSnippet(faultCode, secrets, 60);
     this.operation = operation;
     this.httpStatus = httpStatus;
   }

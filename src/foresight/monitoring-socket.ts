@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../shared/clock';
-import { TransportError } from '../shared/errors';
+import { IntegrationError, ProtocolError, ResponseFormatError, TransportError, snippet } from '../shared/errors';
 import type { TlsOptions } from '../shared/http';
+import { WS_MAX_PAYLOAD_BYTES } from './vendor';
 
 export interface MonitoringSocketOptions {
   clock: Clock;
@@ -38,12 +39,19 @@ export interface MonitoringSocket {
  */
 export function openMonitoringSocket(address: string, options: MonitoringSocketOptions): MonitoringSocket {
   const { clock } = options;
-  const ws = new WebSocket(address, {
-    ...(options.tls ?? {}),
-    handshakeTimeout: options.handshakeTimeoutMs,
-    perMessageDeflate: false,
-    maxPayload: 16 * 1024 * 1024,
-  });
+  let ws: WebSocket;
+  try {
+    ws = new WebSocket(address, {
+      ...(options.tls ?? {}),
+      handshakeTimeout: options.handshakeTimeoutMs,
+      perMessageDeflate: false,
+      maxPayload: WS_MAX_PAYLOAD_BYTES,
+    });
+  } catch (err) {
+    // `ws` throws on an address it cannot use (a `#` in the token, a bad host): the server's token is at fault.
+    const error = new ResponseFormatError(`the monitoring socket address cannot be used: ${snippet(describe(err), 120)}`, { cause: err });
+    return { ended: Promise.resolve({ opened: false, code: 1006, reason: '', error }), terminate: () => undefined };
+  }
   let opened = false;
   let error: Error | undefined;
   let pingTimer: TimerHandle | undefined;
@@ -87,7 +95,11 @@ export function openMonitoringSocket(address: string, options: MonitoringSocketO
       options.onFrame(framePayload(data, isBinary), isBinary);
     });
     ws.on('error', (err: Error) => {
-      error ??= err;
+      const mapped = socketError(err);
+      error ??= mapped;
+      // `ws` answers a protocol violation with a close frame and then waits up to 30 s for the
+      // server's; a server that breaks the protocol gets no such courtesy: drop the socket now.
+      if (mapped instanceof ProtocolError) ws.terminate();
     });
     ws.on('close', (code: number, reason: Buffer) => {
       clearTimers();
@@ -96,6 +108,23 @@ export function openMonitoringSocket(address: string, options: MonitoringSocketO
     });
   });
   return { ended, terminate: () => ws.terminate() };
+}
+
+/**
+ * Every socket failure as a documented error: `WS_ERR_*` (a frame no server
+ * may send, or one over the size limit) is PROTOCOL, anything else TRANSPORT.
+ */
+export function socketError(err: Error): IntegrationError {
+  if (err instanceof IntegrationError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+    return new ProtocolError(`the server broke the WebSocket protocol (${code}: ${snippet(err.message, 120)})`, { cause: err });
+  }
+  return new TransportError(`monitoring socket failed: ${typeof code === 'string' ? `${code}: ` : ''}${snippet(err.message, 160)}`, { cause: err });
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Frames are opaque (the vendor documents no format, spec §7): JSON text parsed, other text as is, binary as a Buffer. */

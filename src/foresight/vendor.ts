@@ -56,11 +56,11 @@ export const COLLECTION_ITEM = 'it';
  * plausible English and Russian wordings of an expired or closed session.
  */
 export const SESSION_FAULT_PATTERNS: readonly RegExp[] = [
-  /некорректн\S* идентификатор\S* сесси/i,
-  /сесси\S* (истек|закрыт|не найден|не существует)/i,
+  /некорректн\S{0,16} идентификатор\S{0,16} сесси/i,
+  /сесси\S{0,16} (истек|закрыт|не найден|не существует)/i,
   /(invalid|unknown|expired|closed) (session|moniker)/i,
   /session (has )?(expired|closed|not found|is invalid)/i,
-  /моникер\S* (недействител|некорректн)/i,
+  /моникер\S{0,16} (недействител|некорректн)/i,
 ];
 
 /** Faults that mean "no such object, instance or operation": settings to fix, not worth retrying. */
@@ -71,7 +71,7 @@ export const NOT_FOUND_FAULT_PATTERNS: readonly RegExp[] = [/не найден/i
  * logins can lock a directory account, and only new settings can help.
  */
 export const AUTH_FAULT_PATTERNS: readonly RegExp[] = [
-  /неверн\S* (имя пользователя|пароль|логин|учётн|учетн)/i,
+  /неверн\S{0,16} (имя пользователя|пароль|логин|учётн|учетн)/i,
   /(invalid|wrong|incorrect|bad) (user ?name|user|password|login|credentials)/i,
   /(authentication|logon|login) failed/i,
   /(учётная|учетная) запись (заблокирована|отключена)/i,
@@ -79,7 +79,14 @@ export const AUTH_FAULT_PATTERNS: readonly RegExp[] = [
 
 export type FaultKind = 'SESSION' | 'AUTH' | 'NOT_FOUND' | 'SERVER';
 
+/**
+ * Fault texts are matched on their first characters only: every pattern
+ * above is linear, and bounding the text bounds the work whatever a server sends.
+ */
+export const FAULT_TEXT_MATCH_LENGTH = 1024;
+
 export function classifyFault(faultString: string): FaultKind {
+  faultString = faultString.slice(0, FAULT_TEXT_MATCH_LENGTH);
   if (SESSION_FAULT_PATTERNS.some((p) => p.test(faultString))) return 'SESSION';
   if (AUTH_FAULT_PATTERNS.some((p) => p.test(faultString))) return 'AUTH';
   if (NOT_FOUND_FAULT_PATTERNS.some((p) => p.test(faultString))) return 'NOT_FOUND';
@@ -111,6 +118,13 @@ export const MONITORING_URL_PREFIX = 'BPMMONID!';
 /** WebSocket ping cadence and the time to wait for a pong (or any frame) before the socket counts as dead. */
 export const WS_PING_INTERVAL_MS = 30_000;
 export const WS_PONG_TIMEOUT_MS = 10_000;
+
+/**
+ * Largest monitoring frame accepted. The frames carry one instance's state
+ * changes; a larger one is a broken or hostile server and drops the socket
+ * (PROTOCOL) instead of being buffered.
+ */
+export const WS_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 /** The socket closes with this code when the token is unknown or its session has ended (our convention). */
 export const WS_CLOSE_POLICY = 1008;
@@ -149,27 +163,44 @@ export const STATE_RUNNING = 2;
 /** Simulator-only code: the vendor shows only 1 and 2 (spec §5). */
 export const STATE_COMPLETED = 3;
 
-/** Monikers are secrets: they carry the session. The shapes of spec §2, used to mask them in text. */
-export const MONIKER_PATTERN = /[A-Z]{16,}!M(![-A-Za-z0-9!*@^:{}]*)?|\bS\d+!M\b[!A-Za-z0-9]*/g;
+/**
+ * Monikers are secrets: they carry the session. The shapes of spec §2, used to
+ * mask them in text. Linear on any text: a letter run is only tried from its
+ * first letter (the lookbehind), and no two quantifiers can share characters.
+ * (An unanchored `[A-Z]{16,}!M` retries from every letter of a long capital
+ * run and takes quadratic time.)
+ */
+export const MONIKER_PATTERN = /(?<![A-Z])[A-Z]{16,}!M(?:![-A-Za-z0-9!*@^:{}]*)?|(?<![A-Za-z0-9])S\d{1,12}!M\b[!A-Za-z0-9]*/g;
 
 export function maskMonikers(text: string): string {
   return text.replace(MONIKER_PATTERN, '***');
 }
 
 /**
- * The vendor appends the token raw (`…?id=BPMMONID!{GUID}`, spec §7), which
- * is also what a browser sends. We percent-encode it (`{` and `}`; `!` is
- * a legal query character and stays) so it survives every proxy; a server
- * that compares the raw query string would need this switched off.
+ * How the monitoring token goes into the socket address. The vendor appends it
+ * raw (`…/service?id=` + `BPMMONID!{GUID}`, spec §7 and the OpenMonitoringWS
+ * page), which is also what a browser sends, so that is the default.
+ * `percent-encoded` encodes `{` and `}` (and anything else outside the URL
+ * syntax) for proxies that refuse them; a `foresight-server` setting.
  */
-export const PERCENT_ENCODE_MONITORING_ID = true;
+export type MonitoringIdEncoding = 'vendor' | 'percent-encoded';
+export const DEFAULT_MONITORING_ID_ENCODING: MonitoringIdEncoding = 'vendor';
+
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** `ws[s]://<host>[:port][prefix]/service?id=<url>` for a PP.SOM endpoint (spec §7). */
-export function monitoringSocketAddress(endpoint: string | URL, pathPrefix: string, monitoringUrl: string): string {
+export function monitoringSocketAddress(
+  endpoint: string | URL,
+  pathPrefix: string,
+  monitoringUrl: string,
+  encoding: MonitoringIdEncoding = DEFAULT_MONITORING_ID_ENCODING,
+): string {
   const base = new URL(endpoint);
   const scheme = base.protocol === 'https:' ? 'wss:' : 'ws:';
   const prefix = normalisePathPrefix(pathPrefix);
-  const id = PERCENT_ENCODE_MONITORING_ID ? encodeURIComponent(monitoringUrl) : monitoringUrl;
+  // A lone surrogate cannot be percent-encoded (encodeURIComponent throws): U+FFFD stands in for it.
+  const wellFormed = monitoringUrl.replace(LONE_SURROGATE, '\uFFFD');
+  const id = encoding === 'percent-encoded' ? encodeURIComponent(wellFormed) : wellFormed;
   return `${scheme}//${base.host}${prefix}${WS_SERVICE_PATH}?${WS_ID_PARAM}=${id}`;
 }
 

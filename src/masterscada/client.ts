@@ -1,7 +1,8 @@
-import { HttpStatusError, ResponseFormatError, snippet } from '../shared/errors';
+import { HttpStatusError, ResponseFormatError } from '../shared/errors';
 import { HttpTransport } from '../shared/http';
 import type { TlsOptions } from '../shared/http';
-import { redact } from '../shared/logger';
+import { describeValue, MAX_JSON_DEPTH, nestsDeeperThan } from '../shared/json-guard';
+import { redactedSnippet } from '../shared/redact';
 import { ScadaStatusError } from './errors';
 import type { DeletedEvents, EventPacket, EventRecord, EventSelection, ItemResult, ScadaId, ServerState } from './types';
 import { DEFAULT_METHOD_NAMES, LOGIN_FIELDS, METHOD_PATH_PREFIX, encodeTime, parseStatusCode } from './vendor';
@@ -182,7 +183,8 @@ export class MasterScadaClient {
       { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
       { signal: options.signal },
     );
-    const clean = (text: string): string => redact(snippet(text), extra.secrets);
+    // Masked before it is cut; a login answer may echo the credentials, so it is never quoted.
+    const clean = (text: string): string => (extra.login ? '(a login answer is not shown)' : redactedSnippet(text, extra.secrets));
     let answer: unknown;
     try {
       answer = JSON.parse(response.body);
@@ -190,15 +192,16 @@ export class MasterScadaClient {
       if (response.status < 200 || response.status >= 300) throw new HttpStatusError(response.status, clean(response.body));
       throw formatError(method, `answer is not JSON: ${clean(response.body) || '(empty)'}`);
     }
+    if (nestsDeeperThan(answer)) throw formatError(method, `the answer nests deeper than ${MAX_JSON_DEPTH} levels; refused`);
     // A non-2xx answer that still carries a Bad code is reported by that code (spec §7.2: error transport is open).
     const status = isObject(answer) ? parseStatusCode(answer.code) : undefined;
     if (response.status < 200 || response.status >= 300) {
-      if (status?.isBad) throw new ScadaStatusError(method, status, errorText(answer, clean), extra);
+      if (status?.isBad) throw new ScadaStatusError(method, status, errorText(answer, clean, extra.login), extra);
       throw new HttpStatusError(response.status, clean(response.body));
     }
     if (!isObject(answer)) throw formatError(method, `answer is not a JSON object: ${clean(response.body)}`);
-    if (!status) throw formatError(method, `"code" is not a status code: ${clean(JSON.stringify(answer.code) ?? '')}`);
-    if (status.isBad) throw new ScadaStatusError(method, status, errorText(answer, clean), extra);
+    if (!status) throw formatError(method, `"code" is not a status code: ${describeValue(answer.code)}`);
+    if (status.isBad) throw new ScadaStatusError(method, status, errorText(answer, clean, extra.login), extra);
     return answer;
   }
 }
@@ -207,8 +210,8 @@ function readPacket(answer: Json, subscriptionId: ScadaId, method: string): Even
   const seqRaw = answer.sequenceNumber;
   let sequenceNumber: number | undefined;
   if (seqRaw !== undefined && seqRaw !== null) {
-    const n = typeof seqRaw === 'string' && /^\d+$/.test(seqRaw.trim()) ? Number(seqRaw) : seqRaw;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw formatError(method, `"sequenceNumber" is not a non-negative integer: ${snippet(JSON.stringify(seqRaw), 40)}`);
+    const n = typeof seqRaw === 'string' && seqRaw.length <= 32 && /^\d+$/.test(seqRaw.trim()) ? Number(seqRaw) : seqRaw;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw formatError(method, `"sequenceNumber" is not a non-negative integer: ${describeValue(seqRaw)}`);
     sequenceNumber = n;
   }
   const recs = readArray(answer.recs, 'recs', method).map((r, i) => readRecord(r, i, method));
@@ -248,7 +251,7 @@ function readDeleted(raw: unknown, index: number, method: string): DeletedEvents
 }
 
 function readHandle(raw: unknown, name: string, method: string): number {
-  const n = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  const n = typeof raw === 'string' && raw.length <= 32 && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw formatError(method, `"${name}" is not an integer`);
   return n;
 }
@@ -265,7 +268,8 @@ function readId(answer: Json, name: string, method: string): ScadaId {
   throw formatError(method, `answer has no usable "${name}"`);
 }
 
-function errorText(answer: unknown, clean: (t: string) => string): string | undefined {
+function errorText(answer: unknown, clean: (t: string) => string, login = false): string | undefined {
+  if (login) return undefined;
   const text = isObject(answer) ? answer.errorText : undefined;
   return typeof text === 'string' && text.trim() !== '' ? clean(text) : undefined;
 }

@@ -175,6 +175,8 @@ export function parseStatusCode(raw: unknown): StatusCode | undefined {
     return describeStatus(raw >>> 0);
   }
   if (typeof raw === 'string') {
+    // No status name or number is this long; longer server text is not looked at.
+    if (raw.length > 128) return undefined;
     const text = raw.trim();
     if (/^-?\d+$/.test(text)) return parseStatusCode(Number(text));
     if (/^0x[0-9a-f]{1,8}$/i.test(text)) return describeStatus(Number.parseInt(text.slice(2), 16) >>> 0);
@@ -225,7 +227,7 @@ export function encodeStatus(name: string, encoding: CodeEncoding): number | str
 export function timeToIso(raw: unknown): string | undefined {
   let ms: number | undefined;
   if (typeof raw === 'number' && Number.isFinite(raw)) ms = raw;
-  else if (typeof raw === 'string') {
+  else if (typeof raw === 'string' && raw.length <= 64) {
     const text = raw.trim();
     if (/^-?\d+(\.\d+)?$/.test(text)) ms = Number(text);
     else if (/^\d{4}-\d{2}-\d{2}T/.test(text)) ms = Date.parse(text);

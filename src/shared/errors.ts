@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'SERVER'
   | 'NOT_FOUND'
   | 'CONFIG'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'PROTOCOL';
 
 export interface IntegrationErrorOptions {
   retriable?: boolean;
@@ -96,8 +97,20 @@ export function describeError(err: unknown): string {
   return String(err);
 }
 
-/** Keep a server's text short enough for a log line or a status, and on one line. */
+/**
+ * The server broke the wire protocol (a WebSocket frame no peer may send:
+ * invalid UTF-8, a bad close code, a masked or oversize frame, RSV bits, bad
+ * fragments). The socket is dropped at once; reconnecting is worth a try.
+ */
+export class ProtocolError extends IntegrationError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('PROTOCOL', message, { retriable: true, cause: options.cause });
+  }
+}
+
+/** Keep a server's text short enough for a log line or a status, and on one line. Never looks past the first `max * 4` characters. */
 export function snippet(text: string, max = 200): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+  const bounded = text.length > max * 4 ? text.slice(0, max * 4) : text;
+  const oneLine = bounded.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max || bounded !== text ? `${oneLine.slice(0, max)}…` : oneLine;
 }

@@ -11,11 +11,5 @@ export const silentLogger: Logger = {
   warn: () => undefined,
 };
 
-/** Replace every occurrence of each secret (password, session id, moniker) with a fixed mask. */
-export function redact(text: string, secrets: ReadonlyArray<string | undefined | null>): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 3) out = out.split(secret).join('***');
-  }
-  return out;
-}
+/** Masking lives in one module; re-exported here for the code that logs. */
+export { redact, redactedSnippet } from './redact';

@@ -163,15 +163,18 @@ describe('bpm-monitor node', () => {
     assert.equal(session.keepAliveTimer, undefined, 'the keep-alive timer is gone');
     assert.equal(sim.openSockets, 0);
     assert.equal(sim.liveSessions, 0, 'CloseMetabase was sent');
-    assert.ok(sim.requests.some((r) => r.op === 'CloseBpmProcess'));
+    // Node-RED stops the config node together with its users: the process is closed first, inside the session.
+    const closes = sim.requests.filter((r) => r.op === 'CloseBpmProcess' || r.op === 'CloseMetabase').map((r) => `${r.op} ${r.status}`);
+    assert.deepEqual(closes, ['CloseBpmProcess 200', 'CloseMetabase 200']);
   });
 
-  it('should show "reconnecting in N s" after the socket drops, then connect again', async () => {
+  it('should show the reason and the countdown (red ring) after the socket drops, then connect again', async () => {
     await load();
     await waitFor(() => sim.openSockets === 1, 'connected');
     sim.dropSockets();
-    await waitFor(() => /^bpm-monitor.status.reconnecting/.test(lastStatus()), 'reconnecting status');
-    assert.equal(statuses.at(-1)?.fill, 'yellow');
+    await waitFor(() => /^bpm-monitor.status.retrying/.test(lastStatus()), 'retrying status');
+    assert.equal(statuses.at(-1)?.fill, 'red');
+    assert.equal((statuses.at(-1) as { shape?: string }).shape, 'ring');
     await waitFor(() => sim.openSockets === 1 && statuses.at(-1)?.fill === 'green', 'connected again', 8000);
     assert.equal(caught.length, 1);
     assert.equal(caught[0].error?.code, 'TRANSPORT');

@@ -69,6 +69,24 @@ describe('foresight-server node', () => {
     assert.equal(sim.requests.at(-1)?.op, 'CloseMetabase');
   });
 
+  for (const [setting, expected] of [
+    [undefined, (url: string) => url],
+    ['vendor', (url: string) => url],
+    ['percent-encoded', (url: string) => encodeURIComponent(url)],
+  ] as const) {
+    it(`should open the monitoring socket with the token ${setting === 'percent-encoded' ? 'percent-encoded' : 'as the vendor appends it'} (WS id ${setting ?? 'not set'})`, async () => {
+      const flow = [
+        { id: 'f1', type: 'tab', label: 'test' },
+        server(setting === undefined ? {} : { wsIdEncoding: setting }),
+        { id: 'mon', type: 'bpm-monitor', z: 'f1', server: 'srv', processKey: SEED.processKey, instanceKey: SEED.instanceKey, wires: [[]] },
+      ];
+      await helper.load([foresightServer, bpmMonitor], flow as never, { srv: { username: 'demo', password: 'demo' } });
+      await waitFor(() => sim.sockets.length === 1, 'the socket');
+      assert.equal(sim.sockets[0].rawQuery, `id=${expected(SEED.monitoringUrl)}`);
+      assert.equal(sim.sockets[0].accepted, true, 'the simulator takes both forms');
+    });
+  }
+
   it('should use a pasted connection moniker without OpenMetabase and leave it open', async () => {
     const other = new PpsomClient({ endpoint: sim.endpoint() });
     const mb = await other.openMetabase(SEED.repositoryId, { user: 'demo', password: 'demo' });

@@ -37,13 +37,34 @@ describe('scada-events msg shaping and settings', () => {
     });
   });
 
-  it('should make one msg per deleted eventId and still deliver records of an unknown selection', () => {
+  it('should make one msg per deleted eventId and deliver records of an unknown selection unshaped, telling about each', () => {
+    const unknown: number[] = [];
     const msgs = packetToMessages(
-      { subscriptionId: 1, sequenceNumber: 5, hasMore: false, serverTime: 'garbage', recs: [{ clientHandle: 9, recType: 'Refresh', fields: ['x', 1] }], deleted: [{ clientHandle: 2, eventIds: ['a', 'b'] }] },
+      {
+        subscriptionId: 1,
+        sequenceNumber: 5,
+        hasMore: false,
+        serverTime: 'garbage',
+        recs: [
+          { clientHandle: 9, recType: 'Refresh', fields: ['x', 1] },
+          { clientHandle: 9, recType: 'Update', fields: ['y'] },
+        ],
+        deleted: [{ clientHandle: 2, eventIds: ['a', 'b'] }],
+      },
       selections,
+      (h) => unknown.push(h),
     );
-    assert.deepEqual(msgs.map((m) => [m.recType, m.eventId, m.topic]), [['Refresh', undefined, '9'], ['Deleted', 'a', '0/111/P1'], ['Deleted', 'b', '0/111/P1']]);
-    assert.deepEqual(msgs[0].payload, { field1: 'x', field2: 1 });
+    assert.deepEqual(msgs.map((m) => [m.recType, m.eventId, m.topic, m.clientHandle]), [
+      ['Refresh', undefined, '9', 9],
+      ['Update', undefined, '9', 9],
+      ['Deleted', 'a', '0/111/P1', 2],
+      ['Deleted', 'b', '0/111/P1', 2],
+    ]);
+    // The raw fields as the server sent them: no invented names, no invented eventId.
+    assert.deepEqual(msgs[0].payload, ['x', 1]);
+    assert.equal(msgs[0].unshaped, true);
+    assert.equal(msgs[2].unshaped, undefined);
+    assert.deepEqual(unknown, [9, 9]);
     assert.equal(msgs[1].serverTime, undefined);
   });
 

@@ -252,7 +252,8 @@ describe('scada-events node', () => {
     assert.match(err.error?.message ?? '', /BadUserAccessDenied/);
     assert.equal(err._error?.serverCode, 'BadUserAccessDenied');
     assert.equal(err._error?.retriable, false);
-    await waitFor(() => statuses.at(-1)?.fill === 'red' && /^CONFIG/.test(lastStatus()), 'red status');
+    // Not retried: a red dot with the reason in words, no countdown.
+    await waitFor(() => statuses.some((s) => s.fill === 'red' && (s as { shape?: string }).shape === 'dot' && /^failed scada-events\.status\.reason\.CONFIG$/.test(s.text ?? '')), 'failed status with the reason');
     // The default backoff would have tried again after about 1 s.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     assert.equal(sim.requestsFor('Login').length, 1, 'no second login attempt');
@@ -297,11 +298,11 @@ describe('scada-events node', () => {
     assert.equal(caught[0].topic, 'cmd');
   });
 
-  it('should show a yellow retry status for a failure that may pass, and polling again once it did', async () => {
+  it('should show the reason and a whole-second countdown (red ring) for a failure that may pass, and polling again once it did', async () => {
     await load();
     await waitFor(() => sim.requestsFor('PublishEvents').length > 0, 'polling');
     sim.inject({ kind: 'http500', method: 'PublishEvents' });
-    await waitFor(() => statuses.some((s) => s.fill === 'yellow' && /^retry HTTP_STATUS [\d.]+$/.test(s.text ?? '')), 'retry status');
+    await waitFor(() => statuses.some((s) => s.fill === 'red' && (s as { shape?: string }).shape === 'ring' && /^retrying scada-events\.status\.reason\.HTTP_STATUS \d+$/.test(s.text ?? '')), 'retry status');
     await waitFor(() => lastStatus() === 'scada-events.status.polling', 'polling again', 5000);
     assert.equal(caught.length, 1);
     assert.equal(caught[0].error?.code, 'HTTP_STATUS');

@@ -123,9 +123,19 @@ describe('BpmMonitor', () => {
     assert.equal(states.at(-1)?.state, 'connected');
   });
 
-  it('should open the socket at <prefix>/service with the token percent-encoded', async () => {
+  it('should open the socket at <prefix>/service with the token as the vendor appends it: plain concatenation', async () => {
     await setup();
     monitor({ wsPathPrefix: 'FPBI_App_v10.x/' }).start();
+    await waitFor(connected, 'connected');
+    assert.equal(sim.sockets[0].path, '/FPBI_App_v10.x/service');
+    assert.equal(sim.sockets[0].id, SEED.monitoringUrl);
+    assert.equal(sim.sockets[0].rawQuery, `id=${SEED.monitoringUrl}`);
+    assert.match(sim.sockets[0].rawQuery, /^id=BPMMONID!\{[0-9A-F-]{36}\}$/);
+  });
+
+  it('should open the socket with the token percent-encoded when the server setting asks for it', async () => {
+    await setup();
+    monitor({ wsPathPrefix: 'FPBI_App_v10.x/', monitoringIdEncoding: 'percent-encoded' }).start();
     await waitFor(connected, 'connected');
     assert.equal(sim.sockets[0].path, '/FPBI_App_v10.x/service');
     assert.equal(sim.sockets[0].id, SEED.monitoringUrl);
