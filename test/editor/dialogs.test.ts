@@ -271,7 +271,8 @@ describe('editor dialogs: validation, fields list, test connection, Russian (Chr
     const alarm = masterScada.raise({ sourceName: 'Pump 7', message: 'Pressure high', severity: 800 });
     masterScada.raise({ sourceName: 'Tank 3', message: 'Level low', severity: 500 });
     await page.evaluate(() => RED.sidebar.show('debug'));
-    const first = page.locator('.red-ui-debug-msg').first();
+    // The first msg is the start-up `resubscribed` notice (topic "resubscribed"); the alarms follow it.
+    const first = page.locator('.red-ui-debug-msg').filter({ hasNotText: 'resubscribed' }).first();
     await first.waitFor({ state: 'visible', timeout: 30_000 });
     // Unfold the first msg and its payload, as a user looking at an alarm does.
     await first.locator('.red-ui-debug-msg-object-header').first().click();
