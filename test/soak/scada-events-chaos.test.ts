@@ -168,7 +168,8 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
     const keys = new Set<string>();
     let unmarked = 0;
     for (const l of records) {
-      if (l.r !== 'Update' && l.r !== 'Deleted') continue;
+      // An Archive record is the same transition as the Update it stands in for: either one twice is a duplicate.
+      if (l.r !== 'Update' && l.r !== 'Archive' && l.r !== 'Deleted') continue;
       const key = l.r === 'Deleted' ? `D|${l.e}` : `U|${l.e}|${l.t}|${l.a}|${l.k}`;
       if (keys.has(key) && !l.d) unmarked++;
       keys.add(key);
