@@ -25,6 +25,7 @@ export interface StoredCursor {
   ack?: number;
   inFlight?: number;
   lastEventTime?: number;
+  lastEventKeys?: string[];
   backfillFrom?: number;
   sessionSealed?: string;
   sessionHash?: string;
@@ -77,8 +78,8 @@ export class NodeCursorStore implements CursorStore {
     const sessionId = this.openSession(chosen);
     if (chosen.fingerprint !== this.options.fingerprint) return { stale: { subscriptionId: chosen.subscriptionId, ...(sessionId === undefined ? {} : { sessionId }) } };
     if (sessionId === undefined) return {};
-    const { subscriptionId, ack, inFlight, lastEventTime, backfillFrom } = chosen;
-    return { cursor: { sessionId, subscriptionId, ...defined({ ack, inFlight, lastEventTime, backfillFrom }) } };
+    const { subscriptionId, ack, inFlight, lastEventTime, lastEventKeys, backfillFrom } = chosen;
+    return { cursor: { sessionId, subscriptionId, ...defined({ ack, inFlight, lastEventTime, lastEventKeys, backfillFrom }) } };
   }
 
   async save(cursor: Cursor | undefined): Promise<void> {
@@ -97,14 +98,14 @@ export class NodeCursorStore implements CursorStore {
   }
 
   private toStored(cursor: Cursor): StoredCursor {
-    const { subscriptionId, ack, inFlight, lastEventTime, backfillFrom } = cursor;
+    const { subscriptionId, ack, inFlight, lastEventTime, lastEventKeys, backfillFrom } = cursor;
     const session = String(cursor.sessionId);
     const fixed = this.options.fixedSessionId !== undefined && session === this.options.fixedSessionId;
     return {
       fingerprint: this.options.fingerprint,
       savedAt: Date.now(),
       subscriptionId,
-      ...defined({ ack, inFlight, lastEventTime, backfillFrom }),
+      ...defined({ ack, inFlight, lastEventTime, lastEventKeys, backfillFrom }),
       ...(fixed ? { sessionHash: hashSession(this.options.key, session) } : { sessionSealed: seal(this.options.key, JSON.stringify(cursor.sessionId)) }),
     };
   }
@@ -206,6 +207,7 @@ function asStored(v: unknown): StoredCursor | undefined {
     int(c.ack) &&
     int(c.inFlight) &&
     (c.lastEventTime === undefined || typeof c.lastEventTime === 'number') &&
+    (c.lastEventKeys === undefined || (Array.isArray(c.lastEventKeys) && c.lastEventKeys.every((k) => typeof k === 'string'))) &&
     (c.backfillFrom === undefined || typeof c.backfillFrom === 'number') &&
     (typeof c.sessionSealed === 'string' || typeof c.sessionHash === 'string');
   return ok ? (c as unknown as StoredCursor) : undefined;

@@ -13,6 +13,8 @@ export interface Cursor {
   inFlight?: number;
   /** Epoch ms of the newest event delivered: where an archive backfill starts. */
   lastEventTime?: number;
+  /** Keys of the events delivered at `lastEventTime`: a backfill window starts there, inclusive, and skips them. */
+  lastEventKeys?: string[];
   /** A lost subscription was replaced; the archive from this time on is still to be read. */
   backfillFrom?: number;
 }

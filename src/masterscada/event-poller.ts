@@ -94,6 +94,8 @@ export interface EventPollerOptions {
 const DELETE_TIMEOUT_MS = 3000;
 /** Keys of recently delivered events kept to tell archive records already delivered. */
 const RECENT_KEYS = 5000;
+/** Keys kept in the cursor of the events delivered at the newest event time (several can share one). */
+const LAST_EVENT_KEYS = 50;
 
 interface Waiter {
   resolve: () => void;
@@ -131,10 +133,13 @@ export class EventPoller extends EventEmitter<PollerEvents> {
   private loaded: boolean;
   private inFlight: number | undefined;
   private lastEventTime: number | undefined;
+  private lastEventKeys: string[] = [];
   private halted = false;
   private haltError: unknown;
   private stallWarned = false;
   private pendingBackfill: number | undefined;
+  /** The pending backfill was loaded from a stored cursor: the previous run may have handed part of it on. */
+  private backfillResumed = false;
   /** `eventId@time` of recent deliveries, and eventIds deleted lately: archive records matching them are not sent again. */
   private readonly recentKeys = new BoundedSet(RECENT_KEYS);
   private readonly recentDeleted = new BoundedSet(RECENT_KEYS);
@@ -164,7 +169,10 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     // Only a packet after the ack can have been in flight.
     this.inFlight = cursor.inFlight !== undefined && (cursor.ack === undefined || cursor.inFlight > cursor.ack) ? cursor.inFlight : undefined;
     this.lastEventTime = cursor.lastEventTime;
+    this.lastEventKeys = (cursor.lastEventKeys ?? []).slice(-LAST_EVENT_KEYS);
+    for (const key of this.lastEventKeys) this.recentKeys.add(key);
     this.pendingBackfill = cursor.backfillFrom;
+    this.backfillResumed = cursor.backfillFrom !== undefined;
     // Nothing acknowledged yet: the refresh that follows a new subscription may not have happened.
     if (cursor.ack === undefined) this.pendingRefresh = true;
     this.options.session.adopt(cursor.sessionId);
@@ -185,6 +193,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       ...this.sub,
       ...(this.ack === undefined ? {} : { ack: this.ack }),
       ...(this.lastEventTime === undefined ? {} : { lastEventTime: this.lastEventTime }),
+      ...(this.lastEventTime === undefined || this.lastEventKeys.length === 0 ? {} : { lastEventKeys: [...this.lastEventKeys] }),
       ...(this.pendingBackfill === undefined ? {} : { backfillFrom: this.pendingBackfill }),
     };
   }
@@ -278,8 +287,9 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     if (this.pendingBackfill !== undefined) {
       const from = this.pendingBackfill;
       const reason = this.lastReason;
-      const info = await this.readArchive(sub.sessionId, from, undefined, undefined, signal);
+      const info = await this.readArchive(sub.sessionId, from, undefined, undefined, this.backfillResumed, signal);
       this.pendingBackfill = undefined;
+      this.backfillResumed = false;
       await this.store.save(this.cursor);
       this.emit('backfill', { ...info, reason });
     }
@@ -344,7 +354,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       // then reload the current picture.
       const expected = this.ack + 1;
       const from = this.lastEventTime ?? timeMs(packet.serverTime);
-      const backfill = from === undefined ? undefined : await this.readArchive(this.sub!.sessionId, from, this.firstTime(packet), packet, signal);
+      const backfill = from === undefined ? undefined : await this.readArchive(this.sub!.sessionId, from, this.firstTime(packet), packet, redelivered, signal);
       this.emit('gap', { expected, received: seq, subscriptionId: this.sub!.subscriptionId, ...(backfill ? { backfill } : {}) });
       this.pendingRefresh = true;
     }
@@ -392,7 +402,11 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       if (key) this.recentKeys.add(key);
       const sel = this.selectionOf(rec.clientHandle);
       const t = sel ? recordTime(sel, rec.fields) : undefined;
-      if (t !== undefined && (newest === undefined || t > newest)) newest = t;
+      if (t !== undefined && (newest === undefined || t > newest)) {
+        newest = t;
+        this.lastEventKeys = [];
+      }
+      if (t !== undefined && t === newest && key && !this.lastEventKeys.includes(key)) this.lastEventKeys = [...this.lastEventKeys, key].slice(-LAST_EVENT_KEYS);
     }
     for (const group of packet.deleted) for (const id of group.eventIds) this.recentDeleted.add(`${group.clientHandle}|${id}`);
     // Selections without a Time field: the window starts when the first delivered packet was sent (a later
@@ -403,9 +417,10 @@ export class EventPoller extends EventEmitter<PollerEvents> {
   /**
    * Read every selection's archive over [from, to] and hand on, as `Archive`
    * records, what was not delivered yet; records also in `packet` (the first
-   * after a gap) are left to it.
+   * after a gap) are left to it. `redelivered`: the read repeats one a crash
+   * interrupted, so what it hands on may have been sent already.
    */
-  private async readArchive(sessionId: ScadaId, from: number, to: number | undefined, packet: EventPacket | undefined, signal: AbortSignal): Promise<BackfillInfo> {
+  private async readArchive(sessionId: ScadaId, from: number, to: number | undefined, packet: EventPacket | undefined, redelivered: boolean, signal: AbortSignal): Promise<BackfillInfo> {
     const window = to === undefined ? { from } : { from, to };
     if (!this.archive) return { recovered: 0, complete: false, ...window };
     const inPacket = new Set<string>();
@@ -436,7 +451,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     }
     if (recs.length > 0) {
       const archived: EventPacket = { subscriptionId: this.sub!.subscriptionId, hasMore: false, serverTime: packet?.serverTime, recs, deleted: [] };
-      await this.options.consumer(archived, { redelivered: false });
+      await this.options.consumer(archived, { redelivered });
       this.remember(archived);
     }
     return { recovered: recs.length, complete, ...window, ...(error === undefined ? {} : { error }) };
@@ -464,7 +479,10 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     // A subscription lost with events still queued: what it held is read from the archive before the refresh.
     const lost = reason === 'subscription-lost' || reason === 'session-lost' || reason === 'session-changed';
     if (lost && this.lastEventTime !== undefined && this.archive) this.pendingBackfill = this.lastEventTime;
-    if (!lost) this.lastEventTime = undefined;
+    if (!lost) {
+      this.lastEventTime = undefined;
+      this.lastEventKeys = [];
+    }
     await this.store.save(this.cursor);
     this.emit('cursor', this.cursor);
     this.emit('subscribed', { reason, subscriptionId, ...(previous === undefined ? {} : { previousSubscriptionId: previous }) });

@@ -155,4 +155,18 @@ describe('scada-events msg shaping and settings', () => {
     assert.equal(isMemoryOnlyStore({ default: 'file', file: { module: 'localfilesystem' }, mem: { module: 'memory' } }, 'mem'), true);
     assert.equal(isMemoryOnlyStore({ file: { module: 'localfilesystem' } }, undefined), false);
   });
+
+  for (const lang of ['en-US', 'ru']) {
+    it(`should name every input command, connect included, in the ${lang} help and unknown-command message`, () => {
+      const locales = join(__dirname, '..', '..', '..', 'nodes', 'locales', lang);
+      const help = readFileSync(join(locales, 'scada-events.html'), 'utf8');
+      const messages = JSON.parse(readFileSync(join(locales, 'scada-events.json'), 'utf8')) as { 'scada-events': { errors: { unknownAction: string } } };
+      for (const command of ['refresh', 'reset', 'connect']) {
+        assert.match(help, new RegExp(`<code>${command}</code>`), `help names ${command}`);
+        assert.match(messages['scada-events'].errors.unknownAction, new RegExp(`"${command}"`), `unknown-command message names ${command}`);
+      }
+      assert.match(help, /redelivered/);
+      assert.match(help, /<code>Archive<\/code>/);
+    });
+  }
 });

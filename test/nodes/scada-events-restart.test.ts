@@ -4,7 +4,7 @@
  * "modified nodes" deploy and a restart of Node-RED, so no alarm is lost and none is sent twice.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchNodeRed, prepareUserDir } from '../../src/cli/node-red-launcher';
@@ -13,7 +13,27 @@ import type { MasterScadaSimulator } from '../../src/sim/masterscada';
 import { acksSent, startSim, waitFor } from '../helpers/masterscada';
 import { packageUnderTest } from '../helpers/node-red-runtime';
 
-const PASSWORD = 'restart-Secret-77';
+const PASSWORD = 'q7Zx-K9vL-m2Wp-77';
+
+/** Every way `secret` can leak into a text: plain, JSON-escaped, URL- or base64-encoded, hex, or a fragment of 8+ characters. */
+function secretTraces(text: string, secret: string): string[] {
+  const forms = new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), Buffer.from(secret).toString('base64').replace(/=+$/, ''), Buffer.from(secret).toString('hex')]);
+  for (let i = 0; i + 8 <= secret.length; i++) forms.add(secret.slice(i, i + 8));
+  const lower = text.toLowerCase();
+  return [...forms].filter((f) => lower.includes(f.toLowerCase()));
+}
+
+/** The files Node-RED and the node wrote under the user directory, except the credentials file and linked modules. */
+function writtenFiles(dir: string): Array<{ path: string; text: string }> {
+  const out: Array<{ path: string; text: string }> = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.name === 'node_modules' || entry.name === 'flows_cred.json') continue;
+    if (entry.isDirectory()) out.push(...writtenFiles(path));
+    else if (entry.isFile()) out.push({ path, text: readFileSync(path, 'utf8') });
+  }
+  return out;
+}
 
 interface Line {
   recType?: string;
@@ -113,6 +133,7 @@ describe('scada-events across a Node-RED restart (child process, localfilesystem
     await waitFor(() => lines().length === 3, 'the line after the deploy', 10_000);
 
     await nodeRed.stop();
+    const nodeRedLog = [...nodeRed.lines];
     nodeRed = undefined;
     // The ack of the last packet delivered before the stop (the server may not have seen it yet).
     const ackBeforeRestart = lines()[2].seq;
@@ -126,6 +147,7 @@ describe('scada-events across a Node-RED restart (child process, localfilesystem
     const cursorFile = readFileSync(join(userDir, 'masterscada-cursors', 'ev.json'), 'utf8');
     assert.equal((JSON.parse(cursorFile) as { ack: number }).ack, ackBeforeRestart, 'the cursor file holds the ack');
     assert.ok(!cursorFile.includes(firstPoll.sessionId) && !JSON.stringify(stored).includes(firstPoll.sessionId), 'session id in plain text');
+    const firstRunLog = nodeRedLog.join('\n');
     const pollsBeforeRestart = acks().length;
     const whileDown = [sim.raise(), sim.raise()];
     nodeRed = await launchNodeRed({ userDir });
@@ -143,9 +165,16 @@ describe('scada-events across a Node-RED restart (child process, localfilesystem
     assert.equal(typeof ackBeforeRestart, 'number');
     assert.equal(acks()[pollsBeforeRestart], ackBeforeRestart, 'the first poll after the restart carries the stored ack');
     assert.equal(acks().filter((x) => x === undefined).length, 1, 'only the first poll ever went without an ack');
-    const logs = nodeRed.lines.join('\n');
-    assert.ok(!logs.includes(PASSWORD), 'password in the Node-RED log');
-    assert.ok(!logs.includes(String(stored.sessionId)), 'session id in the Node-RED log');
+    const logs = `${firstRunLog}\n${nodeRed.lines.join('\n')}`;
+    assert.ok(logs.includes('Started flows'), 'the log was captured');
+    const sessionId = String(firstPoll.sessionId);
+    assert.ok(sessionId.length >= 16, 'a session id long enough to look for');
+    for (const secret of [PASSWORD, sessionId]) {
+      assert.deepEqual(secretTraces(logs, secret), [], 'a secret in the Node-RED log');
+      for (const file of writtenFiles(userDir)) assert.deepEqual(secretTraces(file.text, secret), [], `a secret in ${file.path}`);
+    }
+    assert.ok(writtenFiles(userDir).some((f) => f.path.endsWith(join('masterscada-cursors', 'ev.json'))), 'the cursor file was scanned');
+    assert.ok(writtenFiles(userDir).some((f) => f.path.endsWith(join('context', 'f1', 'ev.json'))), 'the context file was scanned');
     assert.ok(!logs.includes('memory-only'), 'no memory-store warning for a persistent store');
   });
 });

@@ -86,6 +86,8 @@ export interface MasterScadaSimulator {
   readonly droppedPackets: ReadonlyArray<{ subscriptionId: number; seq: number }>;
   readonly sessionCount: number;
   readonly subscriptionCount: number;
+  /** Packets queued and not yet acknowledged, over all live subscriptions. */
+  readonly queuedPackets: number;
   /** Sockets currently open to the simulator. */
   readonly openConnections: number;
   close(): Promise<void>;
@@ -155,6 +157,9 @@ export async function startMasterScadaSimulator(options: MasterScadaSimulatorOpt
     },
     get subscriptionCount() {
       return runtime.subscriptionCount;
+    },
+    get queuedPackets() {
+      return runtime.queuedPackets;
     },
     get openConnections() {
       return server.openConnections;

@@ -329,6 +329,14 @@ export class SimRuntime {
     return this.subscriptions.size;
   }
 
+  /** Packets still queued, not yet acknowledged, over all live subscriptions. */
+  get queuedPackets(): number {
+    this.sweep();
+    let n = 0;
+    for (const sub of this.subscriptions.values()) n += sub.queue.length;
+    return n;
+  }
+
   // ---- internals ----------------------------------------------------------
 
   private changed(event: SimEvent, transition: ArchiveRecord['transition']): void {

@@ -38,8 +38,17 @@ describe('ArchiveReader over the simulator (GetArchivedEvents, paged)', () => {
     const pages = sim.requestsFor('GetArchivedEvents').map((r) => r.body as Record<string, unknown>);
     assert.deepEqual(pages.map((b) => b.continuationPoint), [undefined, '0000000003', '0000000005']);
     assert.ok(pages.every((b) => b.maxRecs === 2 && b.inverse === false && b.itemId === 111 && typeof b.startTime === 'string'));
+    // The request fields of spec §5.7, no more and no fewer (continuationPoint only on later pages, endTime only with an end).
+    const spec = ['sessionId', 'archiveId', 'startTime', 'inverse', 'maxRecs', 'maxSize', 'timeout', 'itemId', 'path', 'fields'];
+    assert.deepEqual(Object.keys(pages[0]).sort(), [...spec].sort());
+    assert.deepEqual(Object.keys(pages[1]).sort(), [...spec, 'continuationPoint'].sort());
+    assert.ok(pages.every((b) => b.sessionId === session && b.archiveId === SELECTION.archiveId && b.path === SELECTION.path && b.maxSize === 0 && typeof b.timeout === 'number'));
+    assert.deepEqual(pages[0].fields, SELECTION.fields);
     const window = await reader.read(session, { ...SELECTION, itemId: 111 }, { startTime: 1_700_000_002_000, endTime: 1_700_000_004_000 });
     assert.deepEqual(window.recs.map((f) => f[0]), ids.slice(1, 4), 'both ends inclusive');
+    const windowPage = sim.requestsFor('GetArchivedEvents').at(-1)!.body as Record<string, unknown>;
+    assert.deepEqual(Object.keys(windowPage).filter((k) => k !== 'continuationPoint').sort(), [...spec, 'endTime'].sort());
+    assert.deepEqual([Number(windowPage.startTime), Number(windowPage.endTime)], [1_700_000_002_000, 1_700_000_004_000]);
     const other = await reader.read(session, { ...SELECTION, itemId: 112 }, { startTime: 0 });
     assert.deepEqual(other.recs, [], 'only the selected object');
   });

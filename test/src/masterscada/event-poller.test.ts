@@ -247,6 +247,34 @@ describe('EventPoller', () => {
     assert.ok(eventIds().includes(first.eventId));
   });
 
+  it('should mark the archive records of a gap as redelivered when the gap packet was in flight at a crash', async () => {
+    await setup({ packetSize: 1 });
+    sim.raise();
+    const store = new MemoryCursorStore();
+    const infos: Array<[string, boolean]> = [];
+    const consumer = (pk: EventPacket, info: DeliveryInfo): void => {
+      delivered.push(pk);
+      for (const r of pk.recs) infos.push([r.recType, info.redelivered]);
+    };
+    const first = poller({ store, consumer });
+    first.start();
+    await waitFor(() => delivered.length === 1, 'refresh');
+    await clock.tickAsync(1000);
+    await waitFor(() => publishes() === 2, 'ack 1 reached the server');
+    await first.stop();
+    const lost = sim.raise();
+    sim.raise();
+    sim.overflowQueues();
+    // The previous run died while handing on packet 3, the first after the gap (its archive read included).
+    await store.save({ ...store.current!, inFlight: 3 });
+    const again = poller({ store, consumer });
+    again.start();
+    await waitFor(() => again.cursor?.ack === 3, 'packet 3 again');
+    const archived = delivered.flatMap((pk) => pk.recs.filter((r) => r.recType === 'Archive').map((r) => r.fields[0]));
+    assert.deepEqual(archived, [lost.eventId]);
+    assert.deepEqual(infos.slice(1), [['Archive', true], ['Update', true]], 'everything the crashed run may have sent is marked');
+  });
+
   for (const [fault, reason, logins] of [
     ['expireSessions', 'session-lost', 2],
     ['restart', 'session-lost', 2],
