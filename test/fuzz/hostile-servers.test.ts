@@ -283,7 +283,9 @@ describe('fuzz: hostile servers against the packed package in a real Node-RED', 
         await until(() => collected.slice(from).some((x) => x.kind === 'status' && x.source === node && x.status?.fill === 'green'), 3000);
       } else {
         // A good PublishEvents answer ends the failure streak, so the next case's failure is reported afresh.
+        // A refused login halts the node until "connect" (no timer retries it): lift that first.
         const before = script.goodPublishes;
+        await poke('ev', 'connect', 'text/plain');
         await poke('ev', 'reset', 'text/plain');
         await until(() => script.goodPublishes > before, 5000);
       }
