@@ -18,10 +18,11 @@ const POLL_MS = 50;
 
 type Variant = 'a' | 'b' | 'f' | 'c';
 
-export async function inNodeRed(rt: BenchRuntime, variant: Exclude<Variant, 'c'>, events: number, packetSize: number): Promise<number> {
+/** Events per second of one drain; `fdatasync` is the `scada-events` node's setting (variant a only). */
+export async function inNodeRed(rt: BenchRuntime, variant: Exclude<Variant, 'c'>, events: number, packetSize: number, options: { fdatasync?: boolean } = {}): Promise<number> {
   const sim = await startScadaSim(events, packetSize);
   try {
-    if (variant === 'a') await rt.deploy(scadaEventsFlow(sim.url, POLL_MS / 1000));
+    if (variant === 'a') await rt.deploy(scadaEventsFlow(sim.url, POLL_MS / 1000, options));
     else if (variant === 'b') await rt.deploy(coreFlow(await subscribe(sim), POLL_MS / 1000));
     else await rt.deploy(leanFlow(await subscribe(sim), POLL_MS));
     await polled(sim);

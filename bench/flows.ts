@@ -31,7 +31,7 @@ function scadaServer(url: string): FlowNode {
   return { id: 'srv', type: 'masterscada-server', url, timeout: 10, usetls: false, tls: '', credentials: { ...DEMO_ACCOUNT } };
 }
 
-function scadaEventsNode(id: string, pollS: number, wires: string[][]): FlowNode {
+function scadaEventsNode(id: string, pollS: number, wires: string[][], fdatasync = false): FlowNode {
   return {
     id,
     type: 'scada-events',
@@ -39,14 +39,15 @@ function scadaEventsNode(id: string, pollS: number, wires: string[][]): FlowNode
     server: 'srv',
     pollInterval: pollS,
     store: '',
+    fdatasync,
     selections: [{ clientHandle: 1, taskId: 0, itemId: 0, archiveId: 0, path: '', useArchive: false, topic: '', fields: BENCH_SELECTION.fields.map((f) => ({ id: f.id, name: '' })) }],
     wires,
   };
 }
 
 /** (a) `scada-events` → count. */
-export function scadaEventsFlow(url: string, pollS: number, options: { latency?: boolean } = {}): FlowNode[] {
-  return placed([TAB, scadaServer(url), scadaEventsNode('ev', pollS, [['count']]), count(options.latency)]);
+export function scadaEventsFlow(url: string, pollS: number, options: { latency?: boolean; fdatasync?: boolean } = {}): FlowNode[] {
+  return placed([TAB, scadaServer(url), scadaEventsNode('ev', pollS, [['count']], options.fdatasync), count(options.latency)]);
 }
 
 /** `nodes` idle `scada-events` nodes on one server, wired to nothing. */

@@ -16,6 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { resolveRedJs } from '../src/cli/node-red-launcher';
+import { benchCursor } from './cursor';
 import { benchDrain } from './drain';
 import { benchIdle } from './idle';
 import { benchLatency } from './latency';
@@ -26,11 +27,7 @@ import { FULL, QUICK, type Sizes } from './sizes';
 import { benchStartup } from './startup';
 import { benchWebSocket } from './websocket';
 
-/**
- * The plan, by row number. Row 7 (the cost of the crash-safe cursor per packet, with and without
- * fdatasync) is not here yet: it needs the cursor store. It will be one more entry, deploying
- * `scadaEventsFlow` with the cursor store set and returning rows against the plain one (see drain.ts).
- */
+/** The plan, by row number. */
 const PLAN: Array<{ row: number; name: string; bench: (rt: BenchRuntime, sizes: Sizes) => Promise<Row[]> }> = [
   { row: 1, name: 'backlog drain', bench: benchDrain },
   { row: 2, name: 'latency', bench: benchLatency },
@@ -38,6 +35,7 @@ const PLAN: Array<{ row: number; name: string; bench: (rt: BenchRuntime, sizes: 
   { row: 4, name: 'WebSocket', bench: benchWebSocket },
   { row: 5, name: 'start-up', bench: benchStartup },
   { row: 6, name: 'idle cost', bench: benchIdle },
+  { row: 7, name: 'crash-safe cursor', bench: benchCursor },
 ];
 
 export interface BenchReport {

@@ -16,6 +16,9 @@ export interface Sizes {
   /** Row 6: idle nodes and the window their CPU time is measured over (three windows make the minute). */
   idleNodes: number;
   idleWindowMs: number;
+  /** Row 7: the backlog drained with fdatasync off and on, and cursor file writes per micro run (a tenth with fdatasync). */
+  cursorEvents: number;
+  cursorWrites: number;
 }
 
 export const FULL: Sizes = {
@@ -29,6 +32,8 @@ export const FULL: Sizes = {
   frames: 50_000,
   idleNodes: 50,
   idleWindowMs: 20_000,
+  cursorEvents: 50_000,
+  cursorWrites: 2000,
 };
 
 /** A smoke run: every row once, tiny counts; proves the harness works, measures nothing worth quoting. */
@@ -43,4 +48,6 @@ export const QUICK: Sizes = {
   frames: 500,
   idleNodes: 3,
   idleWindowMs: 1500,
+  cursorEvents: 1000,
+  cursorWrites: 100,
 };

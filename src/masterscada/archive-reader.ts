@@ -1,6 +1,6 @@
 import type { ArchivePage, ArchiveRequest, CallOptions } from './client';
 import type { EventSelection, ScadaId } from './types';
-import { ARCHIVE, EVENT_ID_FIELD_ID, EVENT_TIME_FIELD_ID, timeToIso } from './vendor';
+import { ARCHIVE, EVENT_ID_FIELD_ID, EVENT_TIME_FIELD_ID, timeToMs } from './vendor';
 
 export interface ArchiveClient {
   getArchivedEvents(sessionId: ScadaId, request: ArchiveRequest, options?: CallOptions): Promise<ArchivePage>;
@@ -91,8 +91,7 @@ export class ArchiveReader {
 export function recordTime(selection: EventSelection, fields: unknown[]): number | undefined {
   const i = selection.fields.findIndex((f) => f.id === EVENT_TIME_FIELD_ID);
   if (i < 0) return undefined;
-  const iso = timeToIso(fields[i]);
-  return iso === undefined ? undefined : Date.parse(iso);
+  return timeToMs(fields[i]);
 }
 
 /** The record's eventId as text, when the selection has it (it must, S3). */

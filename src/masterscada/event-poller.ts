@@ -15,7 +15,7 @@ import { MemoryCursorStore } from './cursor-store';
 import { isSessionInvalid, isSubscriptionInvalid } from './errors';
 import type { SessionSource } from './session';
 import type { EventPacket, EventRecord, EventSelection, ScadaId } from './types';
-import { ARCHIVE, timeToIso } from './vendor';
+import { ARCHIVE, timeToMs } from './vendor';
 
 export type { Cursor, CursorStore } from './cursor-store';
 
@@ -353,7 +353,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       // The packet after our ack is gone from the server queue (S4): read what it held from the archive,
       // then reload the current picture.
       const expected = this.ack + 1;
-      const from = this.lastEventTime ?? timeMs(packet.serverTime);
+      const from = this.lastEventTime ?? timeToMs(packet.serverTime);
       const backfill = from === undefined ? undefined : await this.readArchive(this.sub!.sessionId, from, this.firstTime(packet), packet, redelivered, signal);
       this.emit('gap', { expected, received: seq, subscriptionId: this.sub!.subscriptionId, ...(backfill ? { backfill } : {}) });
       this.pendingRefresh = true;
@@ -380,9 +380,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
 
   private keyOf(rec: EventRecord): string | undefined {
     const sel = this.selectionOf(rec.clientHandle);
-    if (!sel) return undefined;
-    const id = recordEventId(sel, rec.fields);
-    return id === undefined ? undefined : `${rec.clientHandle}|${id}|${recordTime(sel, rec.fields) ?? ''}`;
+    return sel ? recordKey(rec, recordEventId(sel, rec.fields), recordTime(sel, rec.fields)) : undefined;
   }
 
   private firstTime(packet: EventPacket): number | undefined {
@@ -392,16 +390,17 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       const t = sel ? recordTime(sel, rec.fields) : undefined;
       if (t !== undefined && (first === undefined || t < first)) first = t;
     }
-    return first ?? timeMs(packet.serverTime);
+    return first ?? timeToMs(packet.serverTime);
   }
 
   private remember(packet: EventPacket): void {
     let newest = this.lastEventTime;
     for (const rec of packet.recs) {
-      const key = this.keyOf(rec);
-      if (key) this.recentKeys.add(key);
       const sel = this.selectionOf(rec.clientHandle);
-      const t = sel ? recordTime(sel, rec.fields) : undefined;
+      if (!sel) continue;
+      const t = recordTime(sel, rec.fields);
+      const key = recordKey(rec, recordEventId(sel, rec.fields), t);
+      if (key) this.recentKeys.add(key);
       if (t !== undefined && (newest === undefined || t > newest)) {
         newest = t;
         this.lastEventKeys = [];
@@ -411,7 +410,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     for (const group of packet.deleted) for (const id of group.eventIds) this.recentDeleted.add(`${group.clientHandle}|${id}`);
     // Selections without a Time field: the window starts when the first delivered packet was sent (a later
     // packet may hold older events, so a known start is never moved forward by server times).
-    this.lastEventTime = newest ?? timeMs(packet.serverTime);
+    this.lastEventTime = newest ?? timeToMs(packet.serverTime);
   }
 
   /**
@@ -577,9 +576,9 @@ export class EventPoller extends EventEmitter<PollerEvents> {
   }
 }
 
-function timeMs(raw: unknown): number | undefined {
-  const iso = timeToIso(raw);
-  return iso === undefined ? undefined : Date.parse(iso);
+/** What identifies a delivered record: its selection, eventId and time. */
+function recordKey(rec: EventRecord, id: string | undefined, time: number | undefined): string | undefined {
+  return id === undefined ? undefined : `${rec.clientHandle}|${id}|${time ?? ''}`;
 }
 
 /** A set that forgets its oldest entries beyond `limit`. */

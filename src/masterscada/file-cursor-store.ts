@@ -15,6 +15,7 @@ export interface JsonFileOptions {
  */
 export class JsonFile<T> {
   private readonly tmp: string;
+  private folderMade = false;
 
   constructor(
     readonly path: string,
@@ -47,8 +48,7 @@ export class JsonFile<T> {
       }
       return;
     }
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const fd = openSync(this.tmp, 'w', 0o600);
+    const fd = this.openTmp();
     try {
       writeSync(fd, JSON.stringify(value));
       if (this.options.fdatasync) fdatasyncSync(fd);
@@ -57,6 +57,20 @@ export class JsonFile<T> {
     }
     renameSync(this.tmp, this.path);
     if (this.options.fdatasync) syncFolder(dirname(this.path));
+  }
+
+  /** The folder is made on the first write, and again if it was removed since (two system calls less per write). */
+  private openTmp(): number {
+    if (this.folderMade) {
+      try {
+        return openSync(this.tmp, 'w', 0o600);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    this.folderMade = true;
+    return openSync(this.tmp, 'w', 0o600);
   }
 }
 

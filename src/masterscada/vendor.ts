@@ -225,6 +225,18 @@ export function encodeStatus(name: string, encoding: CodeEncoding): number | str
  * read too. Returns an ISO string, or undefined when the value is not a time.
  */
 export function timeToIso(raw: unknown): string | undefined {
+  const ms = rawTimeMs(raw);
+  return ms === undefined ? undefined : isoString(ms);
+}
+
+/** The same time as `Date.parse(timeToIso(raw))`, without writing and reading the text. */
+export function timeToMs(raw: unknown): number | undefined {
+  const ms = rawTimeMs(raw);
+  // A Date keeps whole milliseconds, cut toward zero (and never -0).
+  return ms === undefined ? undefined : Math.trunc(ms) + 0;
+}
+
+function rawTimeMs(raw: unknown): number | undefined {
   let ms: number | undefined;
   if (typeof raw === 'number' && Number.isFinite(raw)) ms = raw;
   else if (typeof raw === 'string' && raw.length <= 64) {
@@ -233,7 +245,7 @@ export function timeToIso(raw: unknown): string | undefined {
     else if (/^\d{4}-\d{2}-\d{2}T/.test(text)) ms = Date.parse(text);
   }
   if (ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return undefined;
-  return isoString(ms);
+  return ms;
 }
 
 const DAY_MS = 86_400_000;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isoString, timeToIso } from '../../../src/masterscada/vendor';
+import { isoString, timeToIso, timeToMs } from '../../../src/masterscada/vendor';
 
 describe('MasterSCADA times to ISO 8601', () => {
   it('writes exactly what Date#toISOString writes, across days, leap days, the epoch and the year-10000 edge', () => {
@@ -15,5 +15,15 @@ describe('MasterSCADA times to ISO 8601', () => {
     assert.equal(timeToIso(1_411_149_604_245), '2014-09-19T18:00:04.245Z');
     assert.equal(timeToIso('2014-09-19T18:00:04.245Z'), '2014-09-19T18:00:04.245Z');
     for (const bad of ['', 'abc', '0x10', null, undefined, {}, Number.NaN, 9e15]) assert.equal(timeToIso(bad), undefined, String(bad));
+  });
+
+  it('reads the same milliseconds as parsing the ISO text back, without the text', () => {
+    const values: unknown[] = [0, 1, -1, 1.5, -1.5, -0.4, 999.9, 1_411_149_604_245, '1411149604245', ' 1411149604245.7 ', '-86400001', '2014-09-19T18:00:04.245Z', '2014-09-19T18:00:04Z', 253_402_300_800_000, -62_198_755_200_001, 8.64e15, -8.64e15];
+    for (const raw of values) {
+      const iso = timeToIso(raw);
+      assert.ok(iso !== undefined, String(raw));
+      assert.ok(Object.is(timeToMs(raw), Date.parse(iso)), `${String(raw)}: ${timeToMs(raw)} against ${Date.parse(iso)}`);
+    }
+    for (const bad of ['', 'abc', '0x10', null, undefined, {}, Number.NaN, 9e15]) assert.equal(timeToMs(bad), undefined, String(bad));
   });
 });
