@@ -125,8 +125,9 @@ export = function (RED: NodeAPI): void {
         return;
       }
       if (command === 'connect') {
+        // After a refused login this is the one way (besides a deploy) to try the login again.
         lastReported = '';
-        active.start();
+        active.connect();
         return done();
       }
       const p = msg.payload as { key?: unknown; guid?: unknown } | null;

@@ -31,6 +31,8 @@ export interface MonitorSession {
   invalidate(connection: string): void;
   touch(): void;
   acquire(probe: KeepAliveProbe): SessionLease;
+  /** Lift a refused login (shared rule, `LoginGate`) so the next connection() tries OpenMetabase again. */
+  allowLogin?(): void;
 }
 
 export interface BpmMonitorOptions {
@@ -121,7 +123,9 @@ export interface BpmMonitorEvents {
  * OpenMonitoringWS (spec §8), opens the monitoring WebSocket and emits every
  * frame. Any loss (close, error, missed pong) leads to a reconnect after a
  * capped, jittered backoff that runs OpenMonitoringWS again, and the whole
- * chain again when the session is gone. Never emits `error`.
+ * chain again when the session is gone. An error that will not pass by itself
+ * (a refused login, a wrong key, a dead pasted moniker) stops it in state
+ * `failed` with one fatal failure until start()/connect(). Never emits `error`.
  */
 export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
   private readonly options: BpmMonitorOptions;
@@ -179,10 +183,19 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     return this.lastTarget;
   }
 
-  /** Start (or restart after stop/failure); a running monitor is left alone. */
+  /**
+   * Start (or restart after stop/failure); a running monitor is left alone.
+   * A login the session refused stays refused: start() alone does not try it again.
+   */
   start(): void {
     if (this.running && this.currentState !== 'failed') return;
     this.launch();
+  }
+
+  /** The user's "connect": try a refused login again, then start as start() does. */
+  connect(): void {
+    this.options.session.allowLogin?.();
+    this.start();
   }
 
   /**

@@ -14,8 +14,9 @@ const KIND_TEXT: Record<FaultKind, string> = {
 /**
  * A PP.SOM fault (JSON `Fault` or SOAP `Fault`). `code` is SESSION when the
  * moniker is dead (renew the session and run the chain again), CONFIG when
- * the account was refused and NOT_FOUND for a key that does not exist (both:
- * fix the settings, never retried), SERVER otherwise.
+ * the account was refused (a refused login, see `LoginGate`) and NOT_FOUND
+ * for a key that does not exist (both: fix the settings, never retried),
+ * SERVER otherwise.
  */
 export class PpsomFaultError extends IntegrationError {
   /** The server's `faultcode`, e.g. `soapenv:Client`. */

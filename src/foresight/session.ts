@@ -3,7 +3,8 @@ import { abortable, systemClock } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
-import type { PpsomClient } from './client';
+import { LoginGate } from '../shared/login-refusal';
+import type { OpenMetabaseResult, PpsomClient } from './client';
 import { SessionUnrenewableError, isSessionError } from './errors';
 import { KEEPALIVE_INTERVAL_MS } from './vendor';
 
@@ -38,7 +39,8 @@ export interface SessionLease {
  * it when a caller reports it dead so the next caller opens a fresh one, keeps
  * it alive through a holder's probe while someone holds it, and closes it
  * with CloseMetabase. A pasted moniker cannot be renewed: once it dies every
- * caller gets a SessionUnrenewableError.
+ * caller gets a SessionUnrenewableError. A refused login is not tried again
+ * (shared rule, `LoginGate`) until allowLogin().
  */
 export class ForesightSession {
   private readonly client: PpsomClient;
@@ -54,6 +56,7 @@ export class ForesightSession {
   private keepAliveTimer: TimerHandle | undefined;
   private readonly probes = new Set<KeepAliveProbe>();
   private readonly abort = new AbortController();
+  private readonly gate = new LoginGate();
 
   constructor(options: ForesightSessionOptions) {
     this.client = options.client;
@@ -86,10 +89,21 @@ export class ForesightSession {
       return this.current;
     }
     if (this.current) return this.current;
+    this.gate.check();
     this.opening ??= this.open().finally(() => {
       this.opening = undefined;
     });
     return abortable(this.opening, signal);
+  }
+
+  /** Whether the last OpenMetabase was refused (no further attempt until allowLogin). */
+  get loginRefused(): boolean {
+    return this.gate.isClosed;
+  }
+
+  /** The user asked to try the login again. */
+  allowLogin(): void {
+    this.gate.open();
   }
 
   /** A caller saw a SESSION fault with this moniker: forget it (only if it is still the current one). */
@@ -148,7 +162,12 @@ export class ForesightSession {
     const { repositoryId, user, password } = this.options;
     if (!repositoryId) throw new SessionUnrenewableError('no repository id is set, so the session cannot be opened');
     // Not aborted by callers: a close() during OpenMetabase must not strand a session on the server.
-    const result = await this.client.openMetabase(repositoryId, { user: user ?? '', password: password ?? '' });
+    let result: OpenMetabaseResult;
+    try {
+      result = await this.client.openMetabase(repositoryId, { user: user ?? '', password: password ?? '' });
+    } catch (err) {
+      throw this.gate.failed(err);
+    }
     if (this.closed) {
       void this.client.closeMetabase(result.id, { timeoutMs: this.options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS }).catch(() => undefined);
       throw new ClosedError('Foresight session closed');

@@ -67,8 +67,9 @@ export const SESSION_FAULT_PATTERNS: readonly RegExp[] = [
 export const NOT_FOUND_FAULT_PATTERNS: readonly RegExp[] = [/не найден/i, /not found/i, /does not exist/i, /не существует/i];
 
 /**
- * Faults that mean "the account was refused". Never retried: repeated failed
- * logins can lock a directory account, and only new settings can help.
+ * Faults that mean "the account was refused": code CONFIG, so a refused
+ * OpenMetabase falls under the shared rule for refused logins (`LoginGate`):
+ * no further attempt until a deploy or a "connect" (account lockout).
  */
 export const AUTH_FAULT_PATTERNS: readonly RegExp[] = [
   /неверн\S{0,16} (имя пользователя|пароль|логин|учётн|учетн)/i,

@@ -278,6 +278,14 @@ describe('fuzz: hostile servers against the packed package in a real Node-RED', 
       script.set(undefined);
       if (c.platform !== 'ms') {
         // Connected again: the node reports the next failure afresh (the same failure is reported once until then).
+        // A spoiled OpenMetabase may have read as a refused login (red dot), which only "connect" tries again;
+        // wait for it to connect, so its chain does not race the instance switch below.
+        const last = collected.filter((x) => x.kind === 'status' && x.source === node).at(-1);
+        if (last?.status?.fill === 'red' && last.status.shape === 'dot') {
+          const at = collected.length;
+          await poke(node, 'connect', 'text/plain');
+          await until(() => collected.slice(at).some((x) => x.kind === 'status' && x.source === node && x.status?.fill === 'green'), 3000);
+        }
         const from = collected.length;
         await poke(node, JSON.stringify({ key: '98037' }), 'application/json');
         await until(() => collected.slice(from).some((x) => x.kind === 'status' && x.source === node && x.status?.fill === 'green'), 3000);

@@ -192,6 +192,30 @@ describe('bpm-monitor node', () => {
     assert.equal(caught.length, 1);
   });
 
+  it('should stop after a refused login (red dot, one CONFIG error, one OpenMetabase) and try once more on msg.action "connect"', async () => {
+    const openings = (): number => sim.requests.filter((r) => r.op === 'OpenMetabase').length;
+    await load({}, {}, { srv: { username: 'demo', password: `${PASSWORD}-wrong` } });
+    await waitFor(() => caught.length === 1, 'the refusal at Catch');
+    assert.equal(caught[0].error?.code, 'CONFIG');
+    assert.equal(caught[0].error?.source?.id, 'mon');
+    assert.ok(caught[0]._error?.serverCode, 'the server code is kept');
+    assert.ok(!JSON.stringify(caught[0]).includes(PASSWORD));
+    await waitFor(() => statuses.at(-1)?.fill === 'red', 'the red status');
+    assert.equal((statuses.at(-1) as { shape?: string }).shape, 'dot');
+    // Longer than the first backoff steps (1 s, 2 s): a timer retry would show here.
+    await new Promise((r) => setTimeout(r, 2600));
+    assert.equal(openings(), 1);
+    assert.equal(caught.length, 1);
+    helper.getNode('mon').receive({ action: 'connect' });
+    await waitFor(() => caught.length === 2, 'the refusal of the new attempt');
+    await new Promise((r) => setTimeout(r, 2600));
+    assert.equal(openings(), 2);
+    assert.equal(caught.length, 2);
+    assert.equal(caught[1].error?.code, 'CONFIG');
+    assert.equal(statuses.at(-1)?.fill, 'red');
+    assert.equal((statuses.at(-1) as { shape?: string }).shape, 'dot');
+  });
+
   it('should report unusable settings to a Catch node once the flow has started, without any input', async () => {
     await load({ processKey: '' });
     await waitFor(() => caught.length === 1, 'the settings error at the catch node');

@@ -355,6 +355,24 @@ describe('BpmMonitor', () => {
     assert.deepEqual(opsSince(sim), ['OpenMetabase']);
   });
 
+  it('should keep a refused login refused through start() and a second monitor, and try it once more on connect()', async () => {
+    await setup({}, { password: 'wrong' });
+    const m = monitor();
+    m.start();
+    await waitFor(() => states.at(-1)?.state === 'failed', 'failed');
+    m.start();
+    monitor().start();
+    await waitFor(() => failures.length === 3, 'the stored refusal for both');
+    assert.ok(failures.every((f) => f.fatal && (f.error as IntegrationError).code === 'CONFIG'));
+    assert.deepEqual(opsSince(sim), ['OpenMetabase']);
+    m.connect();
+    await waitFor(() => failures.length === 4, 'the refusal of the new attempt');
+    await fake.tickAsync(120_000);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(opsSince(sim), ['OpenMetabase', 'OpenMetabase']);
+    assert.equal(states.at(-1)?.state, 'failed');
+  });
+
   it('should wait for a process without instances and connect when one starts', async () => {
     await setup({ instances: [] });
     monitor().start();

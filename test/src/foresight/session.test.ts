@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { PpsomClient } from '../../../src/foresight/client';
 import { ForesightSession } from '../../../src/foresight/session';
 import type { IntegrationError } from '../../../src/shared/errors';
+import { isLoginRefused } from '../../../src/shared/login-refusal';
 import { SEED } from '../../../src/sim/foresight';
 import type { ForesightSimulator } from '../../../src/sim/foresight';
 import { fakeClock, opsSince, startSim, waitFor } from '../../helpers/foresight';
@@ -45,6 +46,19 @@ describe('ForesightSession', () => {
     assert.notEqual(first, second);
     s.invalidate(first);
     assert.equal(await s.connection(), second);
+    assert.deepEqual(opsSince(sim), ['OpenMetabase', 'OpenMetabase']);
+  });
+
+  it('should try a refused login once: every later caller gets the same CONFIG error without an OpenMetabase until allowLogin', async () => {
+    const s = make({ password: 'wrong' });
+    const refused = (e: IntegrationError & { serverCode?: string }): boolean =>
+      isLoginRefused(e) && e.code === 'CONFIG' && !e.retriable && Boolean(e.serverCode) && !e.message.includes('wrong');
+    await assert.rejects(s.connection(), refused);
+    await assert.rejects(Promise.all([s.connection(), s.connection()]), refused);
+    assert.equal(s.loginRefused, true);
+    assert.deepEqual(opsSince(sim), ['OpenMetabase']);
+    s.allowLogin();
+    await assert.rejects(s.connection(), refused);
     assert.deepEqual(opsSince(sim), ['OpenMetabase', 'OpenMetabase']);
   });
 
