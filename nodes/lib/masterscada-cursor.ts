@@ -17,16 +17,10 @@ export const CURSOR_FOLDER = 'masterscada-cursors';
  * appears in plain text: a session this package logged in to is kept sealed
  * (AES-256-GCM), a pasted one only as a keyed hash that recognises it.
  */
-export interface StoredCursor {
+export interface StoredCursor extends Omit<Cursor, 'sessionId'> {
   fingerprint: string;
   /** Wall-clock ms of the write: the newer of file and context wins. */
   savedAt: number;
-  subscriptionId: ScadaId;
-  ack?: number;
-  inFlight?: number;
-  lastEventTime?: number;
-  lastEventKeys?: string[];
-  backfillFrom?: number;
   sessionSealed?: string;
   sessionHash?: string;
 }
