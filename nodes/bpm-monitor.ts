@@ -170,7 +170,7 @@ export = function (RED: NodeAPI): void {
         case 'connected':
           return words.plain('connected', 'connected');
         case 'reconnecting':
-          return words.retrying(s.error, s.delayMs ?? 0);
+          return words.retrying(s.error, s.retryInMs ?? 0);
         case 'failed':
           return words.failed(s.error);
         case 'stopped':

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { settleWithin } from '../src/masterscada/close-limit';
 import { EventPoller } from '../src/masterscada/event-poller';
-import type { BackfillInfo, Cursor, DeliveryInfo, PollerState } from '../src/masterscada/event-poller';
+import type { BackfillInfo, Cursor, DeliveryInfo, PollerStatus } from '../src/masterscada/event-poller';
 import { JsonFile } from '../src/masterscada/file-cursor-store';
 import type { EventPacket } from '../src/masterscada/types';
 import { ConfigError, describeError } from '../src/shared/errors';
@@ -185,7 +185,7 @@ export = function (RED: NodeAPI): void {
         pollIntervalMs: Number.isFinite(pollS) ? Math.max(MIN_POLL_MS, pollS * 1000) : 1000,
         logger,
       });
-      listeners.on(poller, 'state', (state: PollerState) => {
+      listeners.on(poller, 'state', ({ state }: PollerStatus) => {
         if (state === 'connecting') show('connecting', 'scada-events.status.connecting');
         else if (state === 'polling') showPolling();
       });

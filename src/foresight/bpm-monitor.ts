@@ -1,7 +1,9 @@
-import { EventEmitter } from 'node:events';
 import { Backoff } from '../shared/backoff';
+import type { BackoffOptions } from '../shared/backoff';
 import { sleep, systemClock } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
+import { FailureStreak, GuardedEmitter, isFatal, toError } from '../shared/engine';
+import type { EngineFailure, EngineStatus } from '../shared/engine';
 import { AbortedError, ConfigError, IntegrationError, TransportError, describeError, snippet } from '../shared/errors';
 import type { TlsOptions } from '../shared/http';
 import type { Logger } from '../shared/logger';
@@ -29,7 +31,8 @@ export interface MonitorClient {
 export interface MonitorSession {
   connection(signal?: AbortSignal): Promise<string>;
   invalidate(connection: string): void;
-  touch(): void;
+  /** `client` with every answered call recorded as session activity (which postpones the keep-alive). */
+  track<C extends object>(client: C): C;
   acquire(probe: KeepAliveProbe): SessionLease;
   /** Lift a refused login (shared rule, `LoginGate`) so the next connection() tries OpenMetabase again. */
   allowLogin?(): void;
@@ -52,7 +55,7 @@ export interface BpmMonitorOptions {
   monitoringIdEncoding?: MonitoringIdEncoding;
   tls?: TlsOptions;
   clock?: Clock;
-  backoff?: Backoff;
+  backoff?: BackoffOptions;
   pingIntervalMs?: number;
   pongTimeoutMs?: number;
   /**
@@ -77,15 +80,8 @@ const PROCESS_CLOSE_TIMEOUT_MS = 2000;
 
 export type MonitorState = 'idle' | 'resolving' | 'connecting' | 'connected' | 'reconnecting' | 'stopped' | 'failed';
 
-export interface MonitorStatus {
-  state: MonitorState;
-  /** `reconnecting`: the wait before the next attempt. */
-  delayMs?: number;
-  /** `reconnecting`: how many attempts failed in a row. */
-  attempt?: number;
-  /** `reconnecting` / `failed`: what went wrong. */
-  error?: Error;
-}
+/** `retryInMs`, `attempt`: while `reconnecting`; `error`: while `reconnecting` or `failed`. */
+export type MonitorStatus = EngineStatus<MonitorState>;
 
 export interface MonitorTarget {
   key: string;
@@ -104,11 +100,8 @@ export interface MonitorFrame {
   workspace?: { process: string; stages: WorkspaceStage[] };
 }
 
-export interface MonitorFailure {
-  error: Error;
-  /** True when the monitor gave up (settings or a pasted moniker must change). */
-  fatal: boolean;
-}
+/** `fatal`: the monitor gave up (settings or a pasted moniker must change). */
+export type MonitorFailure = EngineFailure;
 
 export interface BpmMonitorEvents {
   state: [MonitorStatus];
@@ -127,8 +120,10 @@ export interface BpmMonitorEvents {
  * (a refused login, a wrong key, a dead pasted moniker) stops it in state
  * `failed` with one fatal failure until start()/connect(). Never emits `error`.
  */
-export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
+export class BpmMonitor extends GuardedEmitter<BpmMonitorEvents> {
   private readonly options: BpmMonitorOptions;
+  private readonly client: MonitorClient;
+  private readonly failures = new FailureStreak();
   private readonly clock: Clock;
   private readonly backoff: Backoff;
   private readonly logger: Logger;
@@ -152,11 +147,12 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
   private frameQueue: Promise<void> = Promise.resolve();
 
   constructor(options: BpmMonitorOptions) {
-    super();
+    super(options.logger ?? silentLogger);
     if (!options.processKey && !options.processMoniker) throw new ConfigError('set the process object key or an opened process moniker');
     this.options = options;
+    this.client = options.session.track(options.client);
     this.clock = options.clock ?? systemClock;
-    this.backoff = options.backoff ?? new Backoff();
+    this.backoff = new Backoff(options.backoff);
     this.logger = options.logger ?? silentLogger;
     this.pingIntervalMs = options.pingIntervalMs ?? WS_PING_INTERVAL_MS;
     this.pongTimeoutMs = options.pongTimeoutMs ?? WS_PONG_TIMEOUT_MS;
@@ -258,20 +254,21 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
         error = end.error ?? new TransportError(`monitoring socket closed (${end.code}${end.reason ? ` ${snippet(end.reason, 123)}` : ''})`);
       } catch (err) {
         if (signal.aborted || gen !== this.generation || err instanceof AbortedError) return;
-        error = err instanceof Error ? err : new Error(String(err));
-        if (error instanceof IntegrationError && !error.retriable) {
+        error = toError(err);
+        if (isFatal(error)) {
           await this.release();
           if (gen !== this.generation) return;
+          const repeated = this.failures.repeats(error);
           this.setState({ state: 'failed', error });
-          this.notify('failure', { error, fatal: true });
+          this.notify('failure', { error, repeated, fatal: true });
           return;
         }
       }
-      this.notify('failure', { error, fatal: false });
-      const delayMs = this.backoff.next();
-      this.setState({ state: 'reconnecting', delayMs, attempt: this.backoff.attempt, error });
+      const retryInMs = this.backoff.next();
+      this.notify('failure', { error, retryInMs, repeated: this.failures.repeats(error), fatal: false });
+      this.setState({ state: 'reconnecting', retryInMs, attempt: this.backoff.attempt, error });
       try {
-        await sleep(this.clock, delayMs, signal);
+        await sleep(this.clock, retryInMs, signal);
       } catch {
         return;
       }
@@ -313,7 +310,8 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
   }
 
   private async resolve(signal: AbortSignal): Promise<MonitorTarget> {
-    const { client, session } = this.options;
+    const { client } = this;
+    const { session } = this.options;
     const call = { signal };
     if (!this.process) {
       if (this.options.processMoniker) {
@@ -321,7 +319,6 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
       } else {
         this.connection = await session.connection(signal);
         this.process = await client.openBpmProcess(this.connection, this.options.processKey!, call);
-        session.touch();
       }
       this.acquireLease();
     }
@@ -331,7 +328,6 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
         this.resolvedKey = this.wanted.key;
       } else {
         const newest = newestInstance(await client.getProcessInstances(proc, call));
-        session.touch();
         if (!newest) throw new IntegrationError('NOT_FOUND', 'the process has no instances yet', { retriable: true });
         this.resolvedKey = newest.key;
       }
@@ -339,11 +335,9 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     const key = this.resolvedKey;
     if (!this.resolvedGuid) {
       this.resolvedGuid = this.wanted.guid ?? (await client.getBpmMonitoringWorkspace(proc, key, call)).instId;
-      session.touch();
     }
     const guid = this.resolvedGuid;
     const url = await client.openMonitoringWS(proc, key, guid, call);
-    session.touch();
     return { key, guid, url };
   }
 
@@ -357,7 +351,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
 
   /** Best-effort CloseBpmProcess for a process we opened; a pasted process moniker belongs to someone else. */
   private async closeOwnProcess(proc: string | undefined): Promise<void> {
-    if (proc && !this.options.processMoniker) await this.options.client.closeBpmProcess(proc, { timeoutMs: PROCESS_CLOSE_TIMEOUT_MS });
+    if (proc && !this.options.processMoniker) await this.client.closeBpmProcess(proc, { timeoutMs: PROCESS_CLOSE_TIMEOUT_MS });
   }
 
   private forgetSession(): void {
@@ -372,7 +366,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
     const proc = this.process!;
     this.lease = this.options.session.acquire(async (signal) => {
       try {
-        await this.options.client.getProcessInstances(proc, { signal });
+        await this.client.getProcessInstances(proc, { signal });
       } catch (err) {
         // The session died while the socket looked fine: drop the socket so the chain runs again.
         if (isSessionError(err) && this.process === proc) {
@@ -401,6 +395,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
       signal,
       onOpen: () => {
         this.lastSeen = this.clock.now();
+        this.failures.reset();
         stableTimer = this.clock.setTimeout(() => {
           stableTimer = undefined;
           this.backoff.reset();
@@ -430,12 +425,11 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
       if (signal.aborted) return;
       try {
         if (!proc) throw new IntegrationError('SESSION', 'the process is no longer open', { retriable: true });
-        const ws = await this.options.client.getBpmMonitoringWorkspace(proc, frame.instance.key, { signal });
-        this.options.session.touch();
+        const ws = await this.client.getBpmMonitoringWorkspace(proc, frame.instance.key, { signal });
         frame.workspace = { process: ws.processName, stages: ws.stages };
       } catch (err) {
         if (signal.aborted) return;
-        this.notify('failure', { error: err instanceof Error ? err : new Error(String(err)), fatal: false });
+        this.notify('failure', { error: toError(err), repeated: this.failures.repeats(err), fatal: false });
         if (isSessionError(err) && this.process === proc) {
           this.forgetSession();
           this.socket?.terminate();
@@ -446,7 +440,7 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
   }
 
   private socketAddress(monitoringUrl: string): string {
-    return monitoringSocketAddress(this.options.client.endpoint, this.options.wsPathPrefix ?? DEFAULT_WS_PATH_PREFIX, monitoringUrl, this.options.monitoringIdEncoding);
+    return monitoringSocketAddress(this.client.endpoint, this.options.wsPathPrefix ?? DEFAULT_WS_PATH_PREFIX, monitoringUrl, this.options.monitoringIdEncoding);
   }
 
   private socketPath(): string {
@@ -460,16 +454,8 @@ export class BpmMonitor extends EventEmitter<BpmMonitorEvents> {
   }
 
   private setState(status: MonitorStatus): void {
+    if (status.state === this.currentState && status.state !== 'reconnecting' && status.state !== 'failed') return;
     this.currentState = status.state;
     this.notify('state', status);
-  }
-
-  /** A listener that throws must not break the socket's event handling or the reconnect loop. */
-  private notify<K extends keyof BpmMonitorEvents>(event: K, ...args: BpmMonitorEvents[K]): void {
-    try {
-      (this.emit as (name: string, ...values: unknown[]) => boolean)(event, ...args);
-    } catch (err) {
-      this.logger.warn(`a ${event} listener failed: ${describeError(err)}`);
-    }
   }
 }

@@ -1,9 +1,9 @@
-import { AbortedError, ClosedError, ConfigError } from '../shared/errors';
-import { abortable, systemClock } from '../shared/clock';
+import { AbortedError, ClosedError, ConfigError, describeError } from '../shared/errors';
+import { systemClock } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
-import { LoginGate } from '../shared/login-refusal';
+import { SessionSlot } from '../shared/session-slot';
 import type { OpenMetabaseResult, PpsomClient } from './client';
 import { SessionUnrenewableError, isSessionError } from './errors';
 import { KEEPALIVE_INTERVAL_MS } from './vendor';
@@ -48,15 +48,10 @@ export class ForesightSession {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly keepAliveMs: number;
-  private current: string | undefined;
-  private opening: Promise<string> | undefined;
-  private pastedDead = false;
-  private closed = false;
+  private readonly slot: SessionSlot<string>;
   private lastActivity = 0;
   private keepAliveTimer: TimerHandle | undefined;
   private readonly probes = new Set<KeepAliveProbe>();
-  private readonly abort = new AbortController();
-  private readonly gate = new LoginGate();
 
   constructor(options: ForesightSessionOptions) {
     this.client = options.client;
@@ -67,61 +62,53 @@ export class ForesightSession {
     if (!options.connectionMoniker && !options.repositoryId) {
       throw new ConfigError('set a repository id (with user and password) or paste a connection moniker');
     }
-  }
-
-  get isPasted(): boolean {
-    return Boolean(this.options.connectionMoniker);
+    const limitMs = options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS;
+    this.slot = new SessionSlot<string>({
+      login: () => this.open(),
+      release: (conn) => this.client.closeMetabase(conn, { timeoutMs: limitMs }),
+      releaseFailed: (err) => this.logger.debug(`CloseMetabase failed: ${describeError(err)}`),
+      ...(options.connectionMoniker ? { pasted: options.connectionMoniker } : {}),
+      pastedDied: () => new SessionUnrenewableError('the pasted connection moniker is no longer valid; paste a new one or set user and password'),
+      closed: () => new ClosedError('Foresight session closed'),
+      closeWaitMs: limitMs,
+    });
   }
 
   /** The monikers to mask in any text that leaves this package. */
   secrets(): string[] {
-    return [this.current, this.options.connectionMoniker, this.options.password].filter((s): s is string => Boolean(s));
+    return [this.slot.id, this.options.connectionMoniker, this.options.password].filter((s): s is string => Boolean(s));
   }
 
   /** The live connection moniker, opening the session when there is none. */
-  async connection(signal?: AbortSignal): Promise<string> {
-    if (this.closed) throw new ClosedError('Foresight session closed');
-    if (this.options.connectionMoniker) {
-      if (this.pastedDead) {
-        throw new SessionUnrenewableError('the pasted connection moniker is no longer valid; paste a new one or set user and password');
-      }
-      this.current = this.options.connectionMoniker;
-      return this.current;
-    }
-    if (this.current) return this.current;
-    this.gate.check();
-    this.opening ??= this.open().finally(() => {
-      this.opening = undefined;
-    });
-    return abortable(this.opening, signal);
+  connection(signal?: AbortSignal): Promise<string> {
+    return this.slot.get(signal);
   }
 
   /** Whether the last OpenMetabase was refused (no further attempt until allowLogin). */
   get loginRefused(): boolean {
-    return this.gate.isClosed;
+    return this.slot.loginRefused;
   }
 
   /** The user asked to try the login again. */
   allowLogin(): void {
-    this.gate.open();
+    this.slot.allowLogin();
   }
 
   /** A caller saw a SESSION fault with this moniker: forget it (only if it is still the current one). */
   invalidate(connection: string): void {
-    if (this.options.connectionMoniker === connection) {
-      this.pastedDead = true;
-      this.logger.warn('the pasted connection moniker was refused by the server');
-      return;
-    }
-    if (this.current === connection) {
-      this.current = undefined;
-      this.logger.info('repository session ended on the server; it will be reopened on next use');
-    }
+    const outcome = this.slot.invalidate(connection);
+    if (outcome === 'pasted-died') this.logger.warn('the pasted connection moniker was refused by the server');
+    else if (outcome === 'dropped') this.logger.info('repository session ended on the server; it will be reopened on next use');
   }
 
   /** Record that the server just accepted a call on this session (postpones the keep-alive). */
   touch(): void {
     this.lastActivity = this.clock.now();
+  }
+
+  /** `client` whose every answered call is recorded as activity on this session. */
+  track<C extends object>(client: C): C {
+    return recordingAnswers(client, () => this.touch());
   }
 
   /** Keep the session alive with `probe` for as long as the lease is held. */
@@ -138,48 +125,24 @@ export class ForesightSession {
 
   /** CloseMetabase for a session we opened (best-effort, bounded), then refuse further use. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.slot.isClosed) return;
     this.disarmKeepAlive();
     this.probes.clear();
-    this.abort.abort();
-    const pending = this.opening;
-    const limitMs = this.options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS;
-    let conn = this.current;
-    // Wait a little for an OpenMetabase in flight; if it answers later, open() closes that session itself.
-    if (!conn && pending) conn = await within(pending.catch(() => undefined), limitMs);
-    this.current = undefined;
-    if (conn && !this.options.connectionMoniker) {
-      try {
-        await this.client.closeMetabase(conn, { timeoutMs: limitMs });
-      } catch (err) {
-        this.logger.debug(`CloseMetabase failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    await this.slot.close();
   }
 
+  /** Not aborted by callers or close(): a close() during OpenMetabase must not strand a session on the server. */
   private async open(): Promise<string> {
     const { repositoryId, user, password } = this.options;
     if (!repositoryId) throw new SessionUnrenewableError('no repository id is set, so the session cannot be opened');
-    // Not aborted by callers: a close() during OpenMetabase must not strand a session on the server.
-    let result: OpenMetabaseResult;
-    try {
-      result = await this.client.openMetabase(repositoryId, { user: user ?? '', password: password ?? '' });
-    } catch (err) {
-      throw this.gate.failed(err);
-    }
-    if (this.closed) {
-      void this.client.closeMetabase(result.id, { timeoutMs: this.options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS }).catch(() => undefined);
-      throw new ClosedError('Foresight session closed');
-    }
-    this.current = result.id;
+    const result: OpenMetabaseResult = await this.client.openMetabase(repositoryId, { user: user ?? '', password: password ?? '' });
     this.touch();
     this.logger.debug(`repository ${repositoryId} opened`);
     return result.id;
   }
 
   private armKeepAlive(): void {
-    if (this.keepAliveTimer !== undefined || this.closed) return;
+    if (this.keepAliveTimer !== undefined || this.slot.isClosed) return;
     this.keepAliveTimer = this.clock.setTimeout(() => {
       this.keepAliveTimer = undefined;
       void this.keepAlive().finally(() => {
@@ -196,30 +159,39 @@ export class ForesightSession {
 
   /** Try the holders' probes in turn until one succeeds (a holder that is reconnecting may have a dead process). */
   private async keepAlive(): Promise<void> {
-    if (this.closed) return;
+    if (this.slot.isClosed) return;
     if (this.clock.now() - this.lastActivity < this.keepAliveMs / 2) return;
-    const conn = this.current;
+    const conn = this.slot.id;
     for (const probe of [...this.probes]) {
       try {
-        await probe(this.abort.signal);
+        await probe(this.slot.signal);
         this.touch();
         return;
       } catch (err) {
-        if (err instanceof AbortedError || this.closed) return;
+        if (err instanceof AbortedError || this.slot.isClosed) return;
         if (isSessionError(err) && conn) this.invalidate(conn);
-        this.logger.debug(`keep-alive failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.debug(`keep-alive failed: ${describeError(err)}`);
       }
     }
   }
 }
 
-/** `promise`, or undefined after `ms` of real time (on purpose: close() must end even on a fake clock nobody ticks). */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    void promise.then((v) => {
-      clearTimeout(timer);
-      resolve(v);
-    });
+/** `client` seen through a view whose calls call `onAnswer` each time one of their promises resolves. */
+function recordingAnswers<C extends object>(client: C, onAnswer: () => void): C {
+  return new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]): unknown => {
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (result instanceof Promise) {
+          return result.then((answer: unknown) => {
+            onAnswer();
+            return answer;
+          });
+        }
+        return result;
+      };
+    },
   });
 }

@@ -1,13 +1,13 @@
-import { EventEmitter } from 'node:events';
 import { Backoff } from '../shared/backoff';
 import type { BackoffOptions } from '../shared/backoff';
 import { systemClock, yieldToEventLoop } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
+import { FailureStreak, GuardedEmitter, isFatal, toError } from '../shared/engine';
+import type { EngineFailure, EngineStatus } from '../shared/engine';
 import { ClosedError, describeError } from '../shared/errors';
 import { silentLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
 import type { MasterScadaClient } from './client';
-import { isLoginRefused } from '../shared/login-refusal';
 import { ArchiveReader, recordEventId, recordTime } from './archive-reader';
 import type { ArchiveClient } from './archive-reader';
 import type { Cursor, CursorStore } from './cursor-store';
@@ -20,6 +20,8 @@ import { ARCHIVE, timeToMs } from './vendor';
 export type { Cursor, CursorStore } from './cursor-store';
 
 export type PollerState = 'idle' | 'connecting' | 'polling' | 'backoff' | 'halted' | 'stopped';
+
+export type PollerStatus = EngineStatus<PollerState>;
 
 /** Why a (new) subscription was made. `new` = there was no cursor to resume. */
 export type SubscribeReason = 'new' | 'reset' | 'subscription-lost' | 'session-lost' | 'session-changed' | 'selections-changed';
@@ -44,22 +46,22 @@ export interface BackfillInfo {
 }
 
 export interface PollerEvents {
-  state: [state: PollerState, retryInMs: number | undefined];
+  state: [status: PollerStatus];
   /** The ack moved or the subscription changed; persist it. `undefined` = nothing to resume. */
   cursor: [cursor: Cursor | undefined];
   subscribed: [info: { reason: SubscribeReason; subscriptionId: ScadaId; previousSubscriptionId?: ScadaId }];
   gap: [info: { expected: number; received: number; subscriptionId: ScadaId; backfill?: BackfillInfo }];
   /** The archive was read after a lost subscription (a gap of unknown size). */
   backfill: [info: BackfillInfo & { reason: SubscribeReason }];
-  /** A refused login stopped the engine until connect(). */
+  /** An error no retry cures (`isFatal`: a refused login, a dead pasted session) stopped the engine until connect(). */
   halted: [info: { error: unknown }];
   /** The runtime said hasMore but gave nothing new; polling slowed to the poll interval. */
   stalled: [info: { sequenceNumber?: number }];
   duplicate: [info: { sequenceNumber: number }];
   /** A PublishEvents answer was processed. */
   answer: [info: { sequenceNumber?: number; records: number; deleted: number; at: number }];
-  /** A step failed; the poller retries by itself. `repeated` = same message as the previous failure. */
-  failure: [info: { error: unknown; retryInMs: number; repeated: boolean }];
+  /** A step failed; the poller retries by itself (a fatal error halts it instead). */
+  failure: [info: EngineFailure & { retryInMs: number }];
 }
 
 export type PollerClient = Pick<MasterScadaClient, 'createSubscription' | 'createMonitoredEvents' | 'refreshEvents' | 'deleteSubscription' | 'publishEvents'> & Partial<ArchiveClient>;
@@ -108,7 +110,7 @@ interface Waiter {
  * sessions/subscriptions recovered with RefreshEvents, transport failures
  * retried with capped, jittered backoff.
  */
-export class EventPoller extends EventEmitter<PollerEvents> {
+export class EventPoller extends GuardedEmitter<PollerEvents> {
   private readonly clock: Clock;
   private readonly backoff: Backoff;
   private readonly logger: Logger;
@@ -124,7 +126,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
   private resetWaiters: Waiter[] = [];
   private recovering = false;
   private lastReason: SubscribeReason = 'new';
-  private lastFailure = '';
+  private readonly failures = new FailureStreak();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private currentState: PollerState = 'idle';
@@ -147,7 +149,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
   private readonly archive: ArchiveReader | undefined;
 
   constructor(private readonly options: EventPollerOptions) {
-    super();
+    super(options.logger ?? silentLogger);
     this.clock = options.clock ?? systemClock;
     this.backoff = new Backoff(options.backoff);
     this.logger = options.logger ?? silentLogger;
@@ -243,7 +245,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       this.sub = undefined;
       await this.deleteQuietly(sessionId, subscriptionId);
     }
-    this.setState('stopped', undefined);
+    this.setState({ state: 'stopped' });
   }
 
   private request(mark: () => void, waiters: Waiter[]): Promise<void> {
@@ -291,7 +293,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       this.pendingBackfill = undefined;
       this.backfillResumed = false;
       await this.store.save(this.cursor);
-      this.emit('backfill', { ...info, reason });
+      this.notify('backfill', { ...info, reason });
     }
     if (this.pendingRefresh) {
       // Only the requests made before this RefreshEvents are answered by it.
@@ -305,13 +307,13 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       this.pendingRefresh = false;
       for (const w of waiting) w.resolve();
     }
-    this.setState('polling', undefined);
+    this.setState({ state: 'polling' });
     const ackBefore = this.ack;
     const packet = await this.call(sub.sessionId, () => client.publishEvents(sub.sessionId, sub.subscriptionId, this.ack, { signal }));
     this.lastAnswer = this.clock.now();
     await this.deliver(packet, signal);
     this.recovering = false;
-    this.lastFailure = '';
+    this.failures.reset();
     this.backoff.reset();
     if (this.pendingRefresh && !signal.aborted) {
       await yieldToEventLoop();
@@ -328,7 +330,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
         this.stallWarned = true;
         this.logger.warn(`PublishEvents said hasMore but sent nothing new; polling every ${this.pollIntervalMs} ms instead of at once`);
       }
-      this.emit('stalled', packet.sequenceNumber === undefined ? {} : { sequenceNumber: packet.sequenceNumber });
+      this.notify('stalled', packet.sequenceNumber === undefined ? {} : { sequenceNumber: packet.sequenceNumber });
     }
     await this.idle(this.pollIntervalMs);
   }
@@ -338,11 +340,11 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     const at = this.lastAnswer ?? this.clock.now();
     // No sequenceNumber = nothing new; the next request repeats the same ack (S4).
     if (seq === undefined) {
-      this.emit('answer', { records: 0, deleted: 0, at });
+      this.notify('answer', { records: 0, deleted: 0, at });
       return;
     }
     if (this.ack !== undefined && seq === this.ack) {
-      this.emit('duplicate', { sequenceNumber: seq });
+      this.notify('duplicate', { sequenceNumber: seq });
       return;
     }
     const redelivered = this.inFlight === seq;
@@ -355,7 +357,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       const expected = this.ack + 1;
       const from = this.lastEventTime ?? timeToMs(packet.serverTime);
       const backfill = from === undefined ? undefined : await this.readArchive(this.sub!.sessionId, from, this.firstTime(packet), packet, redelivered, signal);
-      this.emit('gap', { expected, received: seq, subscriptionId: this.sub!.subscriptionId, ...(backfill ? { backfill } : {}) });
+      this.notify('gap', { expected, received: seq, subscriptionId: this.sub!.subscriptionId, ...(backfill ? { backfill } : {}) });
       this.pendingRefresh = true;
     }
     const fresh = this.withoutArchived(packet);
@@ -363,8 +365,8 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     this.remember(packet);
     this.ack = seq;
     await this.store.save(this.cursor);
-    this.emit('cursor', this.cursor);
-    this.emit('answer', { sequenceNumber: seq, records: fresh.recs.length, deleted: fresh.deleted.reduce((n, d) => n + d.eventIds.length, 0), at });
+    this.notify('cursor', this.cursor);
+    this.notify('answer', { sequenceNumber: seq, records: fresh.recs.length, deleted: fresh.deleted.reduce((n, d) => n + d.eventIds.length, 0), at });
   }
 
   /** Update records already delivered from the archive are not sent a second time. */
@@ -458,7 +460,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
 
   private async subscribe(sessionId: ScadaId, signal: AbortSignal): Promise<void> {
     const { client } = this.options;
-    this.setState('connecting', undefined);
+    this.setState({ state: 'connecting' });
     const subscriptionId = await this.call(sessionId, () => client.createSubscription(sessionId, { signal }));
     try {
       await this.call(sessionId, () => client.createMonitoredEvents(sessionId, subscriptionId, this.options.selections, { signal }));
@@ -483,8 +485,8 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       this.lastEventKeys = [];
     }
     await this.store.save(this.cursor);
-    this.emit('cursor', this.cursor);
-    this.emit('subscribed', { reason, subscriptionId, ...(previous === undefined ? {} : { previousSubscriptionId: previous }) });
+    this.notify('cursor', this.cursor);
+    this.notify('subscribed', { reason, subscriptionId, ...(previous === undefined ? {} : { previousSubscriptionId: previous }) });
   }
 
   private async dropSubscription(): Promise<void> {
@@ -492,7 +494,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     const old = this.sub;
     this.forgetSubscription('reset');
     await this.store.save(undefined);
-    this.emit('cursor', undefined);
+    this.notify('cursor', undefined);
     if (old) await this.deleteQuietly(old.sessionId, old.subscriptionId);
   }
 
@@ -535,23 +537,23 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       this.logger.info(`${message}; subscribing again`);
       return;
     }
-    if (isLoginRefused(err)) {
-      // No timer retries a refused login (account lockout): wait for connect() or a new deploy.
+    if (isFatal(err)) {
+      // No timer retries it (a refused login would lock the account): wait for connect() or a new deploy.
       this.halted = true;
       this.haltError = err;
-      this.lastFailure = message;
+      this.failures.repeats(err);
       this.logger.warn(message);
-      this.setState('halted', undefined);
-      this.emit('halted', { error: err });
+      this.setState({ state: 'halted', error: toError(err) });
+      this.notify('halted', { error: err });
       while (this.halted && !this.stopping.signal.aborted) await this.idle(Number.MAX_SAFE_INTEGER);
       return;
     }
     const retryInMs = this.backoff.next();
-    const repeated = message === this.lastFailure;
-    this.lastFailure = message;
+    const repeated = this.failures.repeats(err);
     if (!repeated) this.logger.warn(`${message}; retrying`);
-    this.setState('backoff', retryInMs);
-    this.emit('failure', { error: err, retryInMs, repeated });
+    const error = toError(err);
+    this.setState({ state: 'backoff', retryInMs, attempt: this.backoff.attempt, error });
+    this.notify('failure', { error, retryInMs, repeated, fatal: false });
     await this.idle(retryInMs);
   }
 
@@ -569,10 +571,10 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     });
   }
 
-  private setState(state: PollerState, retryInMs: number | undefined): void {
-    if (state === this.currentState && state !== 'backoff') return;
-    this.currentState = state;
-    this.emit('state', state, retryInMs);
+  private setState(status: PollerStatus): void {
+    if (status.state === this.currentState && status.state !== 'backoff') return;
+    this.currentState = status.state;
+    this.notify('state', status);
   }
 }
 

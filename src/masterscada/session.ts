@@ -1,6 +1,5 @@
-import { abortable } from '../shared/clock';
 import { ClosedError, IntegrationError } from '../shared/errors';
-import { LoginGate } from '../shared/login-refusal';
+import { SessionSlot } from '../shared/session-slot';
 import type { MasterScadaClient } from './client';
 import type { ScadaId } from './types';
 
@@ -29,62 +28,46 @@ export const LOGOUT_TIMEOUT_MS = 3000;
 /**
  * One session per server, shared by every user of the config node: one login
  * at a time no matter how many callers wait for it, a new login once the
- * server says the session died, logout on close.
+ * server says the session died, logout on close (`SessionSlot`).
  */
 export class MasterScadaSession implements SessionSource {
-  private current: ScadaId | undefined;
-  private loggingIn: Promise<ScadaId> | undefined;
-  private fixedDead = false;
-  private closed = false;
-  private readonly closing = new AbortController();
-  private readonly gate = new LoginGate();
+  private readonly slot: SessionSlot<ScadaId>;
 
-  constructor(
-    private readonly client: MasterScadaClient,
-    private readonly credentials: SessionCredentials,
-  ) {
-    if (credentials.fixedSessionId) this.current = credentials.fixedSessionId;
-  }
-
-  get hasFixedSession(): boolean {
-    return Boolean(this.credentials.fixedSessionId);
+  constructor(client: MasterScadaClient, credentials: SessionCredentials) {
+    this.slot = new SessionSlot<ScadaId>({
+      login: async (signal) => (await client.login(credentials.login ?? '', credentials.password ?? '', { signal })).sessionId,
+      release: (id) => client.logout(id, { signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS) }),
+      ...(credentials.fixedSessionId ? { pasted: credentials.fixedSessionId } : {}),
+      pastedDied: () => new IntegrationError('SESSION', 'the pasted session id is no longer valid on the server; paste a new one or use a login and password instead', { retriable: false }),
+      closed: () => new ClosedError('server connection closed'),
+      closeWaitMs: LOGOUT_TIMEOUT_MS,
+    });
   }
 
   /** The session id now in use, if any (never log it). */
   get id(): ScadaId | undefined {
-    return this.current;
+    return this.slot.id;
   }
 
-  async get(signal?: AbortSignal): Promise<ScadaId> {
-    if (this.closed) throw new ClosedError('server connection closed');
-    if (this.fixedDead) {
-      throw new IntegrationError('SESSION', 'the pasted session id is no longer valid on the server; paste a new one or use a login and password instead', { retriable: false });
-    }
-    if (this.current !== undefined) return this.current;
-    this.gate.check();
-    this.loggingIn ??= this.login().finally(() => {
-      this.loggingIn = undefined;
-    });
-    return abortable(this.loggingIn, signal);
+  get(signal?: AbortSignal): Promise<ScadaId> {
+    return this.slot.get(signal);
   }
 
   invalidate(sessionId: ScadaId): void {
-    if (this.current === undefined || String(this.current) !== String(sessionId)) return;
-    if (this.credentials.fixedSessionId) this.fixedDead = true;
-    this.current = undefined;
+    this.slot.invalidate(sessionId);
   }
 
   /** Whether the last login was refused (no further attempt until allowLogin). */
   get loginRefused(): boolean {
-    return this.gate.isClosed;
+    return this.slot.loginRefused;
   }
 
   allowLogin(): void {
-    this.gate.open();
+    this.slot.allowLogin();
   }
 
   adopt(sessionId: ScadaId): void {
-    if (this.current === undefined && !this.loggingIn && !this.closed && !this.credentials.fixedSessionId) this.current = sessionId;
+    this.slot.adopt(sessionId);
   }
 
   /**
@@ -92,29 +75,7 @@ export class MasterScadaSession implements SessionSource {
    * effort, never throws). Without logout the server keeps the session until
    * its idle time runs out, so a restarted process can resume its subscriptions.
    */
-  async close(options: { logout?: boolean } = {}): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.closing.abort();
-    const id = this.current;
-    this.current = undefined;
-    if (id !== undefined && !this.credentials.fixedSessionId && options.logout !== false) {
-      await this.client.logout(id, { signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS) }).catch(() => undefined);
-    }
-  }
-
-  private async login(): Promise<ScadaId> {
-    let sessionId: ScadaId;
-    try {
-      ({ sessionId } = await this.client.login(this.credentials.login ?? '', this.credentials.password ?? '', { signal: this.closing.signal }));
-    } catch (err) {
-      throw this.gate.failed(err);
-    }
-    if (this.closed) {
-      await this.client.logout(sessionId, { signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS) }).catch(() => undefined);
-      throw new ClosedError('server connection closed');
-    }
-    this.current = sessionId;
-    return sessionId;
+  close(options: { logout?: boolean } = {}): Promise<void> {
+    return this.slot.close({ release: options.logout !== false });
   }
 }

@@ -6,7 +6,6 @@ import { PpsomClient } from '../../../src/foresight/client';
 import { ForesightSession } from '../../../src/foresight/session';
 import type { ForesightSessionOptions } from '../../../src/foresight/session';
 import { KEEPALIVE_INTERVAL_MS, type MonitoringFrame } from '../../../src/foresight/vendor';
-import { Backoff } from '../../../src/shared/backoff';
 import type { IntegrationError } from '../../../src/shared/errors';
 import { SEED } from '../../../src/sim/foresight';
 import type { ForesightSimulator, ForesightSimulatorOptions } from '../../../src/sim/foresight';
@@ -43,7 +42,7 @@ describe('BpmMonitor', () => {
       session,
       processKey: SEED.processKey,
       clock: { now: () => fake.now, setTimeout: (cb, ms) => fake.setTimeout(cb, ms), clearTimeout: (h) => fake.clearTimeout(h as FakeTimers.TimerId) },
-      backoff: new Backoff({ initialMs: 1000, maxMs: 8000, factor: 2, jitter: 0.2, random: () => 0 }),
+      backoff: { initialMs: 1000, maxMs: 8000, factor: 2, jitter: 0.2, random: () => 0 },
       pingIntervalMs: 30_000,
       pongTimeoutMs: 10_000,
       ...extra,
@@ -183,7 +182,7 @@ describe('BpmMonitor', () => {
     const mark = sim.requests.length;
     sim.dropSockets();
     await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting');
-    assert.equal(states.at(-1)?.delayMs, 1000);
+    assert.equal(states.at(-1)?.retryInMs, 1000);
     assert.equal(failures.length, 1);
     assert.equal((failures[0].error as IntegrationError).code, 'TRANSPORT');
     assert.equal(sim.requests.length, mark, 'nothing is sent before the delay');
@@ -244,7 +243,7 @@ describe('BpmMonitor', () => {
     const delays: number[] = [];
     for (let i = 0; i < 5; i += 1) {
       await waitFor(() => states.filter((s) => s.state === 'reconnecting').length === i + 1, `failure ${i + 1}`);
-      const d = states.at(-1)!.delayMs!;
+      const d = states.at(-1)!.retryInMs!;
       delays.push(d);
       await fake.tickAsync(d);
     }
@@ -252,13 +251,13 @@ describe('BpmMonitor', () => {
     await waitFor(connected, 'connected');
     sim.dropSockets();
     await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting after a short connection');
-    assert.equal(states.at(-1)?.delayMs, 8000, 'a connection that did not last keeps the delay up');
+    assert.equal(states.at(-1)?.retryInMs, 8000, 'a connection that did not last keeps the delay up');
     await fake.tickAsync(8000);
     await waitFor(connected, 'connected again');
     await fake.tickAsync(30_000);
     sim.dropSockets();
     await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting');
-    assert.equal(states.at(-1)?.delayMs, 1000);
+    assert.equal(states.at(-1)?.retryInMs, 1000);
   });
 
   it('should terminate a socket that answers no ping and reconnect', async () => {
