@@ -461,4 +461,46 @@ describe('BpmMonitor', () => {
     await waitFor(connected, 'connected again');
     assert.equal(sim.openSockets, 1);
   });
+
+  it('should keep connecting and reconnecting when its state and failure listeners throw', async () => {
+    await setup();
+    const warnings: string[] = [];
+    const m = monitor({ logger: { debug: () => undefined, info: () => undefined, warn: (w) => warnings.push(w) } });
+    for (const event of ['state', 'failure'] as const) {
+      m.on(event, () => {
+        throw new Error(`${event} listener bug`);
+      });
+    }
+    m.start();
+    await waitFor(connected, 'connected');
+    sim.dropSockets();
+    await waitFor(() => states.at(-1)?.state === 'reconnecting', 'reconnecting');
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0].fatal, false);
+    assert.equal(failures[0].retryInMs, 1000);
+    await fake.tickAsync(1000);
+    await waitFor(connected, 'connected again');
+    const before = frames.length;
+    sim.advance(SEED.instanceKey);
+    await waitFor(() => frames.length > before, 'a frame after the reconnect');
+    assert.ok(warnings.some((w) => /a state listener failed: state listener bug/.test(w)));
+    assert.ok(warnings.some((w) => /a failure listener failed: failure listener bug/.test(w)));
+  });
+
+  it('should stay quiet after stop: one stopped state however often stop() is called, no request, no timer', async () => {
+    await setup();
+    const m = monitor();
+    m.start();
+    await waitFor(connected, 'connected');
+    await m.stop();
+    await m.stop();
+    const mark = sim.requests.length;
+    await fake.tickAsync(KEEPALIVE_INTERVAL_MS * 2);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(sim.requests.length, mark);
+    assert.equal(fake.countTimers(), 0, 'no timers left on the clock');
+    assert.deepEqual(states.filter((s) => s.state === 'stopped').length, 1);
+    assert.equal(states.at(-1)?.state, 'stopped');
+    assert.equal(failures.length, 0);
+  });
 });

@@ -123,6 +123,27 @@ describe('ForesightSession', () => {
     assert.equal(fake.countTimers(), 0);
   });
 
+  it('should record every answered call made through track() as activity, and no failed one', async () => {
+    const { fake, clock } = fakeClock();
+    const s = make({ clock, keepAliveMs: 1000 });
+    await s.connection();
+    let probes = 0;
+    const lease = s.acquire(async () => {
+      probes += 1;
+    });
+    const api = s.track({ read: async (ok: boolean) => (ok ? 'answer' : Promise.reject(new Error('no answer'))), name: 'api' });
+    assert.equal(api.name, 'api');
+    await fake.tickAsync(900);
+    assert.equal(await api.read(true), 'answer');
+    await fake.tickAsync(100);
+    assert.equal(probes, 0, 'an answered call postpones the probe');
+    await fake.tickAsync(900);
+    await assert.rejects(api.read(false), /no answer/);
+    await fake.tickAsync(100);
+    assert.equal(probes, 1, 'a failed call is no activity');
+    lease.release();
+  });
+
   it("should try the next holder's probe when the first one fails", async () => {
     const { fake, clock } = fakeClock();
     const s = make({ clock, keepAliveMs: 1000 });

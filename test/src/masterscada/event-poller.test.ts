@@ -554,4 +554,90 @@ describe('EventPoller', () => {
     assert.equal(sim.requestsFor('Login').length, 1);
     assert.equal(sim.requestsFor('CreateSubscription').length, 2);
   });
+
+  it('should keep polling and never move into recovery when its state, failure, cursor and answer listeners throw', async () => {
+    await setup();
+    sim.raise();
+    const warnings: string[] = [];
+    const p = poller({ logger: { ...silentLogger, warn: (m) => warnings.push(m) } });
+    const failures: unknown[] = [];
+    const answers: Array<number | undefined> = [];
+    p.on('failure', (f) => failures.push(f.error));
+    for (const event of ['state', 'failure', 'cursor', 'answer'] as const) {
+      p.on(event, () => {
+        throw new Error(`${event} listener bug`);
+      });
+    }
+    p.on('answer', (info) => answers.push(info.sequenceNumber));
+    p.start();
+    await waitFor(() => delivered.length === 1, 'refresh records');
+    sim.raise();
+    await clock.tickAsync(1000);
+    await waitFor(() => delivered.length === 2, 'update');
+    await clock.tickAsync(1000);
+    await waitFor(() => publishes() === 3, 'third poll');
+    assert.deepEqual(acksSent(sim), [undefined, 1, 2], 'the ack moved on every answer');
+    assert.deepEqual(failures, [], 'no listener error counted as a failed step');
+    assert.equal(p.state, 'polling');
+    assert.deepEqual(answers.slice(0, 2), [1, 2], 'the listeners after a throwing one still ran');
+    assert.equal(delivered.length, 2, 'nothing delivered twice');
+    assert.ok(warnings.some((w) => /a cursor listener failed: cursor listener bug/.test(w)));
+    // A failure whose listeners throw is still retried after its backoff.
+    sim.inject({ kind: 'http500', method: 'PublishEvents' });
+    await clock.tickAsync(1000);
+    await waitFor(() => failures.length === 1, 'the failure');
+    await clock.tickAsync(1000);
+    await waitFor(() => publishes() === 5, 'the retry after the backoff');
+  });
+
+  it('should halt on a pasted session that died (an error no retry cures), and try it again only on connect()', async () => {
+    await setup();
+    const { sessionId } = await client.login('demo', 'demo');
+    await session.close();
+    session = new MasterScadaSession(client, { fixedSessionId: String(sessionId) });
+    const p = poller();
+    const halts: unknown[] = [];
+    const failures: unknown[] = [];
+    p.on('halted', (f) => halts.push(f.error));
+    p.on('failure', (f) => failures.push(f.error));
+    p.start();
+    await waitFor(() => publishes() === 1, 'polling with the pasted session');
+    sim.expireSessions();
+    await clock.tickAsync(1000);
+    await waitFor(() => halts.length === 1, 'halt');
+    assert.equal((halts[0] as { code?: string }).code, 'SESSION');
+    assert.equal((halts[0] as { retriable?: boolean }).retriable, false);
+    assert.equal(p.state, 'halted');
+    const count = sim.requests.length;
+    await clock.tickAsync(600_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(sim.requests.length, count, 'nothing retried on a timer');
+    assert.deepEqual(failures.filter((e) => (e as { retriable?: boolean }).retriable === false), [], 'no retry countdown for it');
+    p.connect();
+    await waitFor(() => halts.length === 2, 'the same answer on connect()');
+    assert.equal(sim.requestsFor('Login').length, 1, 'only the login made by the test itself');
+  });
+
+  it('should stay quiet after stop: one stopped state however often stop() is called, no request, no timer, no start again', async () => {
+    await setup();
+    const p = poller();
+    const states: string[] = [];
+    const failures: unknown[] = [];
+    p.on('state', (s) => states.push(s.state));
+    p.on('failure', (f) => failures.push(f.error));
+    p.start();
+    await waitFor(() => publishes() === 1, 'first poll');
+    await p.stop();
+    await p.stop();
+    p.start();
+    const count = sim.requests.length;
+    await clock.tickAsync(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(sim.requests.length, count);
+    assert.equal(clock.countTimers(), 0, 'no timer left');
+    assert.deepEqual(states.filter((s) => s === 'stopped'), ['stopped']);
+    assert.equal(states.at(-1), 'stopped');
+    assert.deepEqual(failures, []);
+    assert.equal(p.state, 'stopped');
+  });
 });
