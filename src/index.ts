@@ -25,6 +25,7 @@ export { systemClock } from './shared/clock';
 export type { Clock } from './shared/clock';
 export { silentLogger, redact } from './shared/logger';
 export type { Logger } from './shared/logger';
+export type { EngineFailure, EngineStatus } from './shared/engine';
 
 // MasterSCADA 4D
 export { MasterScadaClient } from './masterscada/client';
@@ -32,7 +33,7 @@ export type { MasterScadaClientOptions } from './masterscada/client';
 export { MasterScadaSession } from './masterscada/session';
 export type { SessionCredentials as MasterScadaCredentials } from './masterscada/session';
 export { EventPoller } from './masterscada/event-poller';
-export type { EventPollerOptions, PollerEvents, PollerState, Cursor as EventPollerCursor } from './masterscada/event-poller';
+export type { EventPollerOptions, PollerEvents, PollerState, PollerStatus, Cursor as EventPollerCursor } from './masterscada/event-poller';
 export { ScadaStatusError } from './masterscada/errors';
 export type { EventRecord, EventPacket, EventSelection, SelectionField, ServerState } from './masterscada/types';
 
