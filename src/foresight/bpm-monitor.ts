@@ -3,7 +3,7 @@ import { Backoff } from '../shared/backoff';
 import { sleep, systemClock } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
 import { AbortedError, ConfigError, IntegrationError, TransportError, describeError, snippet } from '../shared/errors';
-import type { TlsOptions } from '../shared/http';
+import type { TlsOptions } from '../shared/tls-options';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
 import { newestInstance } from './client';

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../shared/clock';
 import { IntegrationError, ProtocolError, ResponseFormatError, TransportError, snippet } from '../shared/errors';
-import type { TlsOptions } from '../shared/http';
+import type { TlsOptions } from '../shared/tls-options';
 import { WS_MAX_PAYLOAD_BYTES } from './vendor';
 
 export interface MonitoringSocketOptions {

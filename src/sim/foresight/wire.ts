@@ -1,10 +1,10 @@
 import { XMLParser } from 'fast-xml-parser';
 import { escapeXml, normalise } from '../../foresight/codec';
-import type { PpsomValue } from '../../foresight/codec';
+import type { PpsomValue, PpsomWireFormat } from '../../foresight/codec';
 import { PPSOM_NAMESPACE, SOAP11_ENVELOPE_NAMESPACE, resultElement } from '../../foresight/vendor';
 
-/** How a request arrived; the answer goes back the same way. */
-export type WireFormat = 'json' | 'soap' | 'xml';
+/** How a request arrived (the client's formats, or XML without an envelope); the answer goes back the same way. */
+export type WireFormat = PpsomWireFormat | 'xml';
 
 export interface ParsedRequest {
   format: WireFormat;
