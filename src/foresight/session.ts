@@ -1,15 +1,13 @@
-import { AbortedError, ClosedError, ConfigError } from '../shared/errors';
+import { AbortedError, ClosedError, ConfigError, describeError } from '../shared/errors';
 import { abortable, systemClock } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
+import { RELEASE_TIMEOUT_MS } from '../shared/close-limit';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
 import { LoginGate } from '../shared/login-refusal';
 import type { OpenMetabaseResult, PpsomClient } from './client';
 import { SessionUnrenewableError, isSessionError } from './errors';
 import { KEEPALIVE_INTERVAL_MS } from './vendor';
-
-/** Default limit for the CloseMetabase sent on close. */
-const CLOSE_TIMEOUT_MS = 3000;
 
 export interface ForesightSessionOptions {
   client: PpsomClient;
@@ -67,10 +65,6 @@ export class ForesightSession {
     if (!options.connectionMoniker && !options.repositoryId) {
       throw new ConfigError('set a repository id (with user and password) or paste a connection moniker');
     }
-  }
-
-  get isPasted(): boolean {
-    return Boolean(this.options.connectionMoniker);
   }
 
   /** The monikers to mask in any text that leaves this package. */
@@ -144,7 +138,7 @@ export class ForesightSession {
     this.probes.clear();
     this.abort.abort();
     const pending = this.opening;
-    const limitMs = this.options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS;
+    const limitMs = this.options.closeTimeoutMs ?? RELEASE_TIMEOUT_MS;
     let conn = this.current;
     // Wait a little for an OpenMetabase in flight; if it answers later, open() closes that session itself.
     if (!conn && pending) conn = await within(pending.catch(() => undefined), limitMs);
@@ -153,7 +147,7 @@ export class ForesightSession {
       try {
         await this.client.closeMetabase(conn, { timeoutMs: limitMs });
       } catch (err) {
-        this.logger.debug(`CloseMetabase failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.debug(`CloseMetabase failed: ${describeError(err)}`);
       }
     }
   }
@@ -169,7 +163,7 @@ export class ForesightSession {
       throw this.gate.failed(err);
     }
     if (this.closed) {
-      void this.client.closeMetabase(result.id, { timeoutMs: this.options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS }).catch(() => undefined);
+      void this.client.closeMetabase(result.id, { timeoutMs: this.options.closeTimeoutMs ?? RELEASE_TIMEOUT_MS }).catch(() => undefined);
       throw new ClosedError('Foresight session closed');
     }
     this.current = result.id;
@@ -207,7 +201,7 @@ export class ForesightSession {
       } catch (err) {
         if (err instanceof AbortedError || this.closed) return;
         if (isSessionError(err) && conn) this.invalidate(conn);
-        this.logger.debug(`keep-alive failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.debug(`keep-alive failed: ${describeError(err)}`);
       }
     }
   }

@@ -1,4 +1,5 @@
 import { abortable } from '../shared/clock';
+import { RELEASE_TIMEOUT_MS } from '../shared/close-limit';
 import { ClosedError, IntegrationError } from '../shared/errors';
 import { LoginGate } from '../shared/login-refusal';
 import type { MasterScadaClient } from './client';
@@ -23,9 +24,6 @@ export interface SessionSource {
   allowLogin?(): void;
 }
 
-/** Logout on close must not hold up a Node-RED close (which has 15 s for everything). */
-export const LOGOUT_TIMEOUT_MS = 3000;
-
 /**
  * One session per server, shared by every user of the config node: one login
  * at a time no matter how many callers wait for it, a new login once the
@@ -44,10 +42,6 @@ export class MasterScadaSession implements SessionSource {
     private readonly credentials: SessionCredentials,
   ) {
     if (credentials.fixedSessionId) this.current = credentials.fixedSessionId;
-  }
-
-  get hasFixedSession(): boolean {
-    return Boolean(this.credentials.fixedSessionId);
   }
 
   /** The session id now in use, if any (never log it). */
@@ -99,7 +93,7 @@ export class MasterScadaSession implements SessionSource {
     const id = this.current;
     this.current = undefined;
     if (id !== undefined && !this.credentials.fixedSessionId && options.logout !== false) {
-      await this.client.logout(id, { signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS) }).catch(() => undefined);
+      await this.client.logout(id, { signal: AbortSignal.timeout(RELEASE_TIMEOUT_MS) }).catch(() => undefined);
     }
   }
 
@@ -111,7 +105,7 @@ export class MasterScadaSession implements SessionSource {
       throw this.gate.failed(err);
     }
     if (this.closed) {
-      await this.client.logout(sessionId, { signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS) }).catch(() => undefined);
+      await this.client.logout(sessionId, { signal: AbortSignal.timeout(RELEASE_TIMEOUT_MS) }).catch(() => undefined);
       throw new ClosedError('server connection closed');
     }
     this.current = sessionId;
