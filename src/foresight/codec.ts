@@ -140,10 +140,15 @@ const xmlParser = new XMLParser({
   tagValueProcessor: (_name: string, value: string) => decodeXmlText(value),
 });
 
+/** XML text as a normalised value (namespace prefixes dropped, attributes ignored); the caller refuses a DOCTYPE first. */
+export function parseXmlValue(body: string): PpsomValue {
+  return normalise(xmlParser.parse(body, true));
+}
+
 /** A SOAP 1.1 message must not carry a DOCTYPE; refusing it rules out entity bombs and external entities. */
 function parseXml(body: string): PpsomObject {
   if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new ResponseFormatError('the XML answer contains a DOCTYPE or ENTITY declaration; refused');
-  const v = normalise(xmlParser.parse(body, true));
+  const v = parseXmlValue(body);
   if (typeof v !== 'object' || Array.isArray(v)) throw new ResponseFormatError('the XML answer has no root element');
   return v;
 }

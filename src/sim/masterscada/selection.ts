@@ -1,3 +1,4 @@
+import type { EventSelection } from '../../masterscada/types';
 import { EVENT_ID_FIELD_ID, standardField } from '../../masterscada/vendor';
 import { encodeTime } from './encoding';
 import type { TimeEncoding } from './encoding';
@@ -22,13 +23,8 @@ export interface SimEvent {
   AckedTime: number | null;
 }
 
-export interface SimSelection {
-  clientHandle: number;
-  archiveId: number;
-  taskId: number;
-  itemId: number;
-  path: string;
-  useArchive: boolean;
+/** A CreateMonitoredEvents item as the runtime keeps it: its field ids only. */
+export interface SimSelection extends Omit<EventSelection, 'fields'> {
   fieldIds: number[];
 }
 
