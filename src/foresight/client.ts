@@ -80,7 +80,7 @@ export interface Credentials {
  * and returned, the session owner decides when to open and close them.
  */
 export class PpsomClient {
-  readonly wireFormat: PpsomWireFormat;
+  private readonly wireFormat: PpsomWireFormat;
   readonly endpoint: URL;
   private readonly http: HttpTransport;
 

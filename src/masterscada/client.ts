@@ -52,7 +52,7 @@ export interface ArchivePage {
  * a ScadaStatusError, anything unreadable a ResponseFormatError.
  */
 export class MasterScadaClient {
-  readonly methods: Readonly<MethodNames>;
+  private readonly methods: Readonly<MethodNames>;
   private readonly http: HttpTransport;
 
   constructor(options: MasterScadaClientOptions) {

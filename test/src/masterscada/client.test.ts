@@ -195,9 +195,10 @@ describe('MasterScadaClient against the simulator', () => {
   it('should use overridden method names', async () => {
     sim = await startSim({ methods: { login: 'OpenSession' } });
     client = new MasterScadaClient({ url: sim.url, methods: { login: 'OpenSession', logout: '' } });
-    await client.login('demo', 'demo');
+    const { sessionId } = await client.login('demo', 'demo');
     assert.equal(sim.requestsFor('OpenSession').length, 1);
-    assert.equal(client.methods.logout, 'Logout');
+    await client.logout(sessionId);
+    assert.equal(sim.requestsFor('Logout').length, 1, 'a blank name keeps the default');
   });
 
   it('should report a method the server does not know as HTTP 404', async () => {
