@@ -40,7 +40,7 @@ export = function (RED: NodeAPI): void {
       const tls = config.usetls ? tlsOptionsFrom(RED, config.tls) : undefined;
       const client = new PpsomClient({
         endpoint: (config.endpoint ?? '').trim(),
-        transport: config.transport === 'soap' ? 'soap' : 'json',
+        wireFormat: config.transport === 'soap' ? 'soap' : 'json',
         timeoutMs: seconds(config.timeout, 1),
         tls,
       });

@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { MasterScadaClient } from '../src/masterscada/client';
-import { settleWithin } from '../src/masterscada/close-limit';
+import { settleWithin } from '../src/shared/close-limit';
 import { MasterScadaSession } from '../src/masterscada/session';
 import type { MethodNames } from '../src/masterscada/vendor';
 import type { MasterScadaConnection } from './lib/masterscada-connection';

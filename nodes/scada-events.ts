@@ -1,9 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { settleWithin } from '../src/masterscada/close-limit';
-import { EventPoller } from '../src/masterscada/event-poller';
+import { settleWithin } from '../src/shared/close-limit';
+import { DEFAULT_POLL_INTERVAL_MS, EventPoller } from '../src/masterscada/event-poller';
 import type { BackfillInfo, Cursor, DeliveryInfo, PollerStatus } from '../src/masterscada/event-poller';
 import { JsonFile } from '../src/masterscada/file-cursor-store';
 import type { EventPacket } from '../src/masterscada/types';
+import { STANDARD_FIELDS } from '../src/masterscada/vendor';
 import { ConfigError, describeError } from '../src/shared/errors';
 import { redact } from '../src/shared/logger';
 import { catchable } from './lib/errors';
@@ -182,7 +183,7 @@ export = function (RED: NodeAPI): void {
         store: cursors,
         ...(initialReason ? { initialReason: initialReason as never } : {}),
         backfill: config.backfill !== false,
-        pollIntervalMs: Number.isFinite(pollS) ? Math.max(MIN_POLL_MS, pollS * 1000) : 1000,
+        pollIntervalMs: Number.isFinite(pollS) ? Math.max(MIN_POLL_MS, pollS * 1000) : DEFAULT_POLL_INTERVAL_MS,
         logger,
       });
       listeners.on(poller, 'state', ({ state }: PollerStatus) => {
@@ -271,6 +272,12 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('scada-events', ScadaEvents);
+  // The editor reads these as RED.settings.scadaEvents…, so the dialog and the runtime share one list and one default.
+  RED.nodes.registerType('scada-events', ScadaEvents, {
+    settings: {
+      scadaEventsStandardFields: { value: STANDARD_FIELDS, exportable: true },
+      scadaEventsPollInterval: { value: DEFAULT_POLL_INTERVAL_MS / 1000, exportable: true },
+    },
+  });
 };
 

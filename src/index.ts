@@ -18,7 +18,8 @@ export {
 } from './shared/errors';
 export type { ErrorCode } from './shared/errors';
 export { HttpTransport } from './shared/http';
-export type { HttpTransportOptions, TlsOptions } from './shared/http';
+export type { HttpTransportOptions } from './shared/http';
+export type { TlsOptions } from './shared/tls-options';
 export { Backoff } from './shared/backoff';
 export type { BackoffOptions } from './shared/backoff';
 export { systemClock } from './shared/clock';
@@ -45,7 +46,7 @@ export type { ForesightSessionOptions } from './foresight/session';
 export { BpmMonitor } from './foresight/bpm-monitor';
 export type { BpmMonitorOptions, BpmMonitorEvents, MonitorFrame, MonitorState, MonitorStatus, MonitorTarget } from './foresight/bpm-monitor';
 export { PpsomFaultError } from './foresight/errors';
-export type { PpsomTransport, PpsomValue } from './foresight/codec';
+export type { PpsomValue, PpsomWireFormat } from './foresight/codec';
 
 // Simulators (also run by the `bpm-scada-sim` command)
 export { startMasterScadaSimulator } from './sim/masterscada';

@@ -2,7 +2,7 @@ import type { Node } from 'node-red';
 import type { PpsomClient } from '../../src/foresight/client';
 import type { ForesightSession } from '../../src/foresight/session';
 import type { MonitoringIdEncoding } from '../../src/foresight/vendor';
-import type { TlsOptions } from '../../src/shared/http';
+import type { TlsOptions } from '../../src/shared/tls-options';
 import type { UserCleanups } from './user-cleanups';
 
 /** What a `foresight-server` config node offers the nodes that use it. */

@@ -134,7 +134,7 @@ async function testForesight(RED: NodeAPI, body: Body, creds: Credentials): Prom
   const repository = text(body.repository);
   const client = new PpsomClient({
     endpoint: text(body.endpoint),
-    transport: body.transport === 'soap' ? 'soap' : 'json',
+    wireFormat: body.transport === 'soap' ? 'soap' : 'json',
     timeoutMs: timeoutMs(body.timeout),
     tls: body.usetls === true ? tlsOptionsFrom(RED, text(body.tls) || undefined) : undefined,
   });

@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
 import { ConfigError } from '../../src/shared/errors';
-import type { TlsOptions } from '../../src/shared/http';
+import type { TlsOptions } from '../../src/shared/tls-options';
 
 interface TlsConfigNode {
   addTLSOptions(options: Record<string, unknown>): void;

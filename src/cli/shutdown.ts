@@ -1,3 +1,5 @@
+import { describeError } from '../shared/errors';
+
 /**
  * Runs `stop` once on the first SIGINT/SIGTERM, then exits. A second signal, or a `stop` that hangs
  * longer than `forceAfterMs`, exits at once so Ctrl-C always ends the command.
@@ -24,7 +26,7 @@ export function exitOnSignal(stop: () => Promise<void>, forceAfterMs = 10_000): 
       },
       (err: unknown) => {
         clearTimeout(force);
-        console.error(`Error while stopping: ${err instanceof Error ? err.message : String(err)}`);
+        console.error(`Error while stopping: ${describeError(err)}`);
         process.exit(1);
       },
     );

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `bpm-scada-sim`: runs the MasterSCADA 4D and Foresight simulators until Ctrl-C. */
 import { parseArgs } from 'node:util';
+import { describeError } from '../shared/errors';
 import {
   DEFAULT_FORESIGHT_PORT,
   DEFAULT_HOST,
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   } catch (err) {
     const port = (err as { port?: number }).port ?? 0;
     const hint = listenErrorHint(err, 'Simulator', host, port);
-    console.error(`bpm-scada-sim: ${hint ?? (err instanceof Error ? err.message : String(err))}`);
+    console.error(`bpm-scada-sim: ${hint ?? describeError(err)}`);
     process.exit(1);
   }
   if (sims.masterscadaUrl) console.log(`MasterSCADA 4D simulator:  ${sims.masterscadaUrl}`);

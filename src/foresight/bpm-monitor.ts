@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../shared/clock';
 import { FailureStreak, GuardedEmitter, isFatal, toError } from '../shared/engine';
 import type { EngineFailure, EngineStatus } from '../shared/engine';
 import { AbortedError, ConfigError, IntegrationError, TransportError, describeError, snippet } from '../shared/errors';
-import type { TlsOptions } from '../shared/http';
+import type { TlsOptions } from '../shared/tls-options';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
 import { newestInstance } from './client';

@@ -1,9 +1,9 @@
 import { ConfigError, ResponseFormatError } from '../shared/errors';
 import { HttpTransport } from '../shared/http';
-import type { TlsOptions } from '../shared/http';
+import type { TlsOptions } from '../shared/tls-options';
 import { decodeResponse, encodeRequest, field, items, text } from './codec';
-import type { PpsomParams, PpsomTransport, PpsomValue } from './codec';
-import { INSTANCES_MODE, LONE_SURROGATE, OP, PPSOM_PATHS } from './vendor';
+import type { PpsomParams, PpsomValue, PpsomWireFormat } from './codec';
+import { INSTANCES_MODE, LONE_SURROGATE, OP, PPSOM_PATHS, parseVendorDate } from './vendor';
 
 /** Operations whose answers (and faults) may echo the credentials: never quoted in errors. */
 const LOGIN_OPS: readonly string[] = [OP.openMetabase];
@@ -13,7 +13,8 @@ const MAX_MONITORING_URL_LENGTH = 2048;
 export interface PpsomClientOptions {
   /** Full endpoint URL, e.g. `http://bi:8810/FPBI_App_v10.x/axis2/services/PP.SOM.Som` (spec §1.1, §1.2). */
   endpoint: string;
-  transport?: PpsomTransport;
+  /** JSON (default) or SOAP 1.1. */
+  wireFormat?: PpsomWireFormat;
   timeoutMs?: number;
   tls?: TlsOptions;
   maxResponseBytes?: number;
@@ -79,12 +80,12 @@ export interface Credentials {
  * and returned, the session owner decides when to open and close them.
  */
 export class PpsomClient {
-  readonly transport: PpsomTransport;
+  private readonly wireFormat: PpsomWireFormat;
   readonly endpoint: URL;
   private readonly http: HttpTransport;
 
   constructor(options: PpsomClientOptions) {
-    this.transport = options.transport ?? 'json';
+    this.wireFormat = options.wireFormat ?? 'json';
     this.http = new HttpTransport({
       baseUrl: options.endpoint,
       timeoutMs: options.timeoutMs,
@@ -102,9 +103,9 @@ export class PpsomClient {
 
   /** One PP.SOM operation: `{Op: params}` in, the normalised `OpResult` out. */
   async call(op: string, params: PpsomParams, options: CallOptions = {}): Promise<PpsomValue> {
-    const request = encodeRequest(this.transport, op, params);
+    const request = encodeRequest(this.wireFormat, op, params);
     const response = await this.http.post(this.endpoint.search, request.body, request.headers, options);
-    return decodeResponse(this.transport, op, response, requestSecrets(params), LOGIN_OPS);
+    return decodeResponse(this.wireFormat, op, response, requestSecrets(params), LOGIN_OPS);
   }
 
   async openMetabase(repositoryId: string, credentials: Credentials, options?: CallOptions): Promise<OpenMetabaseResult> {
@@ -219,12 +220,6 @@ function compareInstances(a: ProcessInstance, b: ProcessInstance): number {
   const tb = parseVendorDate(b.startDate);
   if (ta !== tb && !Number.isNaN(ta) && !Number.isNaN(tb)) return ta - tb;
   return (Number(a.key) || 0) - (Number(b.key) || 0);
-}
-
-export function parseVendorDate(value: string): number {
-  const m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?/.exec(value.trim());
-  if (!m) return Number.NaN;
-  return Date.UTC(Number(m[3]), Number(m[2]) - 1, Number(m[1]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
 }
 
 /** `proc.stages.it[]` → stages, each with the steps of all its step groups (spec §4.5 tree). */

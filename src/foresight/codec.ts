@@ -13,7 +13,8 @@ import {
   resultElement,
 } from './vendor';
 
-export type PpsomTransport = 'json' | 'soap';
+/** How PP.SOM requests and answers are written (spec §1.3); `foresight-server` calls it "transport". */
+export type PpsomWireFormat = 'json' | 'soap';
 
 /**
  * A PP.SOM value after normalisation: every scalar is a string (spec §1.5),
@@ -31,8 +32,8 @@ export interface EncodedRequest {
   headers: Record<string, string>;
 }
 
-export function encodeRequest(transport: PpsomTransport, op: string, params: PpsomParams): EncodedRequest {
-  if (transport === 'json') {
+export function encodeRequest(wireFormat: PpsomWireFormat, op: string, params: PpsomParams): EncodedRequest {
+  if (wireFormat === 'json') {
     return { body: JSON.stringify({ [op]: stringifyScalars(params) }), headers: { 'content-type': JSON_CONTENT_TYPE, accept: 'application/json' } };
   }
   const children = Object.entries(params)
@@ -52,7 +53,7 @@ export function encodeRequest(transport: PpsomTransport, op: string, params: Pps
  * moniker) masked; the answers of `quietOps` (the login) are never quoted.
  */
 export function decodeResponse(
-  transport: PpsomTransport,
+  wireFormat: PpsomWireFormat,
   op: string,
   response: HttpResponse,
   secrets: readonly string[] = [],
@@ -60,7 +61,7 @@ export function decodeResponse(
 ): PpsomValue {
   const text = response.body;
   const quote = (max = 200): string => (quietOps.includes(op) ? '(the answer is not shown: it may carry credentials)' : redactedSnippet(text, secrets, max));
-  const parsed = parseBody(transport, text, response.status === 200, quote);
+  const parsed = parseBody(wireFormat, text, response.status === 200, quote);
   const fault = parsed === undefined ? undefined : findFault(parsed);
   if (fault) throw new PpsomFaultError(op, fault.code, fault.text, response.status, secrets, quietOps.includes(op));
   // The vendor's own sample treats every status but 200 as a failure (spec §1.3).
@@ -106,12 +107,12 @@ function normaliseValue(value: unknown): PpsomValue {
   return String(value);
 }
 
-function parseBody(transport: PpsomTransport, body: string, mustParse: boolean, quote: (max: number) => string): PpsomObject | undefined {
+function parseBody(wireFormat: PpsomWireFormat, body: string, mustParse: boolean, quote: (max: number) => string): PpsomObject | undefined {
   const trimmed = body.trimStart();
   const looksXml = trimmed.startsWith('<');
   const looksJson = trimmed.startsWith('{');
   try {
-    if (looksJson || (transport === 'json' && !looksXml)) {
+    if (looksJson || (wireFormat === 'json' && !looksXml)) {
       const v = normalise(JSON.parse(body));
       return typeof v === 'object' && !Array.isArray(v) ? v : undefined;
     }
@@ -139,10 +140,15 @@ const xmlParser = new XMLParser({
   tagValueProcessor: (_name: string, value: string) => decodeXmlText(value),
 });
 
+/** XML text as a normalised value (namespace prefixes dropped, attributes ignored); the caller refuses a DOCTYPE first. */
+export function parseXmlValue(body: string): PpsomValue {
+  return normalise(xmlParser.parse(body, true));
+}
+
 /** A SOAP 1.1 message must not carry a DOCTYPE; refusing it rules out entity bombs and external entities. */
 function parseXml(body: string): PpsomObject {
   if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new ResponseFormatError('the XML answer contains a DOCTYPE or ENTITY declaration; refused');
-  const v = normalise(xmlParser.parse(body, true));
+  const v = parseXmlValue(body);
   if (typeof v !== 'object' || Array.isArray(v)) throw new ResponseFormatError('the XML answer has no root element');
   return v;
 }

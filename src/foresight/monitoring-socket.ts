@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../shared/clock';
-import { IntegrationError, ProtocolError, ResponseFormatError, TransportError, snippet } from '../shared/errors';
-import type { TlsOptions } from '../shared/http';
+import { IntegrationError, ProtocolError, ResponseFormatError, TransportError, describeError, snippet } from '../shared/errors';
+import type { TlsOptions } from '../shared/tls-options';
 import { WS_MAX_PAYLOAD_BYTES } from './vendor';
 
 export interface MonitoringSocketOptions {
@@ -49,7 +49,7 @@ export function openMonitoringSocket(address: string, options: MonitoringSocketO
     });
   } catch (err) {
     // `ws` throws on an address it cannot use (a `#` in the token, a bad host): the server's token is at fault.
-    const error = new ResponseFormatError(`the monitoring socket address cannot be used: ${snippet(describe(err), 120)}`, { cause: err });
+    const error = new ResponseFormatError(`the monitoring socket address cannot be used: ${snippet(describeError(err), 120)}`, { cause: err });
     return { ended: Promise.resolve({ opened: false, code: 1006, reason: '', error }), terminate: () => undefined };
   }
   let opened = false;
@@ -121,10 +121,6 @@ export function socketError(err: Error): IntegrationError {
     return new ProtocolError(`the server broke the WebSocket protocol (${code}: ${snippet(err.message, 120)})`, { cause: err });
   }
   return new TransportError(`monitoring socket failed: ${typeof code === 'string' ? `${code}: ` : ''}${snippet(err.message, 160)}`, { cause: err });
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Frames are opaque (the vendor documents no format, spec §7): JSON text parsed, other text as is, binary as a Buffer. */

@@ -1,15 +1,13 @@
 import { AbortedError, ClosedError, ConfigError, describeError } from '../shared/errors';
 import { systemClock } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
+import { RELEASE_TIMEOUT_MS } from '../shared/close-limit';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
 import { SessionSlot } from '../shared/session-slot';
 import type { OpenMetabaseResult, PpsomClient } from './client';
 import { SessionUnrenewableError, isSessionError } from './errors';
 import { KEEPALIVE_INTERVAL_MS } from './vendor';
-
-/** Default limit for the CloseMetabase sent on close. */
-const CLOSE_TIMEOUT_MS = 3000;
 
 export interface ForesightSessionOptions {
   client: PpsomClient;
@@ -62,7 +60,7 @@ export class ForesightSession {
     if (!options.connectionMoniker && !options.repositoryId) {
       throw new ConfigError('set a repository id (with user and password) or paste a connection moniker');
     }
-    const limitMs = options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS;
+    const limitMs = options.closeTimeoutMs ?? RELEASE_TIMEOUT_MS;
     this.slot = new SessionSlot<string>({
       login: () => this.open(),
       release: (conn) => this.client.closeMetabase(conn, { timeoutMs: limitMs }),

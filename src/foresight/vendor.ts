@@ -37,8 +37,6 @@ export const OP = {
   closeBpmProcess: 'CloseBpmProcess',
 } as const;
 
-export type OperationName = (typeof OP)[keyof typeof OP];
-
 export function resultElement(op: string): string {
   return `${op}Result`;
 }
@@ -131,40 +129,6 @@ export const WS_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 export const WS_CLOSE_POLICY = 1008;
 
 /**
- * The frame format of the monitoring socket is NOT documented by the vendor
- * (spec §7, §11 q1). This is the simulator's own format; the monitor treats
- * frames as opaque (JSON is parsed when it parses, otherwise text is passed on).
- */
-export interface MonitoringFrame {
-  /** `snapshot` right after connecting, `state` on every change. */
-  type: 'snapshot' | 'state';
-  instKey: string;
-  instId: string;
-  /** Increases by one per frame on one socket, starting at 1. */
-  seq: number;
-  /** ISO 8601 time of the change. */
-  time: string;
-  process: string;
-  finished: boolean;
-  changes: MonitoringChange[];
-}
-
-export interface MonitoringChange {
-  kind: 'stage' | 'step';
-  /** `<n>*<stage>` for a stage, `<n>*<stage>@<group>^<step>` for a step (spec §4.5). */
-  id: string;
-  guid: string;
-  name: string;
-  /** Opaque state codes; the simulator uses 1 = waiting, 2 = running, 3 = completed (spec §5). */
-  states: number[];
-}
-
-export const STATE_WAITING = 1;
-export const STATE_RUNNING = 2;
-/** Simulator-only code: the vendor shows only 1 and 2 (spec §5). */
-export const STATE_COMPLETED = 3;
-
-/**
  * Monikers are secrets: they carry the session. The shapes of spec §2, used to
  * mask them in text. Linear on any text: a letter run is only tried from its
  * first letter (the lookbehind), and no two quantifiers can share characters.
@@ -209,4 +173,22 @@ export function monitoringSocketAddress(
 export function normalisePathPrefix(prefix: string): string {
   const trimmed = prefix.trim().replace(/^\/+|\/+$/g, '');
   return trimmed ? `/${trimmed}` : '';
+}
+
+/**
+ * Dates as the server renders them, e.g. `21.06.2024 08:27:14` (spec §1.5, §4.3):
+ * `dd.mm.yyyy hh:mm:ss`, seconds and the time optional. The server's time zone
+ * is not given; the value is used to order instances, so it is read as UTC.
+ * NaN when the text is not such a date.
+ */
+export function parseVendorDate(value: string): number {
+  const m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?/.exec(value.trim());
+  if (!m) return Number.NaN;
+  return Date.UTC(Number(m[3]), Number(m[2]) - 1, Number(m[1]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+}
+
+/** `date` in the server's rendering (`dd.mm.yyyy hh:mm:ss`), in the local time of this process like a server's own clock. */
+export function formatVendorDate(date: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${p(date.getDate())}.${p(date.getMonth() + 1)}.${date.getFullYear()} ${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
 }

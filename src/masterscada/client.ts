@@ -1,11 +1,13 @@
 import { HttpStatusError, ResponseFormatError } from '../shared/errors';
 import { HttpTransport } from '../shared/http';
-import type { TlsOptions } from '../shared/http';
+import type { TlsOptions } from '../shared/tls-options';
 import { describeValue, MAX_JSON_DEPTH, nestsDeeperThan } from '../shared/json-guard';
 import { redactedSnippet } from '../shared/redact';
 import { ScadaStatusError } from './errors';
+import { parseStatusCode } from './status-codes';
+import type { StatusCode } from './status-codes';
 import type { DeletedEvents, EventPacket, EventRecord, EventSelection, ItemResult, ScadaId, ServerState } from './types';
-import { DEFAULT_METHOD_NAMES, LOGIN_FIELDS, METHOD_PATH_PREFIX, encodeTime, parseStatusCode } from './vendor';
+import { DEFAULT_METHOD_NAMES, LOGIN_FIELDS, METHOD_PATH_PREFIX, formatTime } from './vendor';
 import type { MethodNames } from './vendor';
 
 export interface MasterScadaClientOptions {
@@ -50,12 +52,12 @@ export interface ArchivePage {
  * a ScadaStatusError, anything unreadable a ResponseFormatError.
  */
 export class MasterScadaClient {
-  readonly methods: Readonly<MethodNames>;
-  private readonly transport: HttpTransport;
+  private readonly methods: Readonly<MethodNames>;
+  private readonly http: HttpTransport;
 
   constructor(options: MasterScadaClientOptions) {
     this.methods = { ...DEFAULT_METHOD_NAMES, ...withoutEmpty(options.methods) };
-    this.transport = new HttpTransport({
+    this.http = new HttpTransport({
       baseUrl: options.url,
       timeoutMs: options.timeoutMs,
       maxResponseBytes: options.maxResponseBytes,
@@ -106,20 +108,17 @@ export class MasterScadaClient {
     const method = this.methods.createMonitoredEvents;
     const answer = await this.call(method, { sessionId, subscriptionId, items }, options, { secrets: [String(sessionId)] });
     const raw = answer.items;
-    if (raw === undefined) return items.map((i) => ({ clientHandle: i.clientHandle, statusName: 'Good', isBad: false }));
+    if (raw === undefined) return items.map((i) => ({ clientHandle: i.clientHandle, statusName: 'Good' }));
     if (!Array.isArray(raw)) throw formatError(method, '"items" is not an array');
-    const results = items.map((item, index): ItemResult => {
+    const statuses = items.map((_item, index): StatusCode => {
       const entry: unknown = raw[index];
       const status = parseStatusCode(isObject(entry) ? entry.statusCode : undefined);
       if (!status) throw formatError(method, `"items[${index}].statusCode" is not a status code`);
-      return { clientHandle: item.clientHandle, statusName: status.name, isBad: status.isBad };
+      return status;
     });
-    const bad = results.find((r) => r.isBad);
-    if (bad) {
-      const status = parseStatusCode((raw[results.indexOf(bad)] as Json).statusCode)!;
-      throw new ScadaStatusError(method, status, `selection ${bad.clientHandle}`);
-    }
-    return results;
+    const bad = statuses.findIndex((status) => status.isBad);
+    if (bad >= 0) throw new ScadaStatusError(method, statuses[bad], `selection ${items[bad].clientHandle}`);
+    return items.map((item, index): ItemResult => ({ clientHandle: item.clientHandle, statusName: statuses[index].name }));
   }
 
   /** Ask for `Refresh` records of every current event (spec §5.4). */
@@ -149,8 +148,8 @@ export class MasterScadaClient {
     const body: Json = {
       sessionId,
       archiveId: request.archiveId,
-      startTime: encodeTime(request.startTime, 'string'),
-      ...(request.endTime === undefined ? {} : { endTime: encodeTime(request.endTime, 'string') }),
+      startTime: formatTime(request.startTime),
+      ...(request.endTime === undefined ? {} : { endTime: formatTime(request.endTime) }),
       inverse: false,
       maxRecs: request.maxRecs,
       maxSize: 0,
@@ -173,11 +172,11 @@ export class MasterScadaClient {
   }
 
   async close(): Promise<void> {
-    await this.transport.close();
+    await this.http.close();
   }
 
   private async call(method: string, body: Json, options: CallOptions, extra: { secrets: Array<string | undefined>; login?: boolean }): Promise<Json> {
-    const response = await this.transport.post(
+    const response = await this.http.post(
       METHOD_PATH_PREFIX + method,
       JSON.stringify(body),
       { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },

@@ -1,7 +1,7 @@
 import { IntegrationError } from '../shared/errors';
 import type { ErrorCode } from '../shared/errors';
-import { LOGIN_REJECTED_STATUSES, SESSION_INVALID_STATUSES, SUBSCRIPTION_INVALID_STATUSES, TRANSIENT_STATUSES } from './vendor';
-import type { StatusCode } from './vendor';
+import { LOGIN_REJECTED_STATUSES, SESSION_INVALID_STATUSES, SUBSCRIPTION_INVALID_STATUSES, TRANSIENT_STATUSES } from './status-codes';
+import type { StatusCode } from './status-codes';
 
 /** The runtime answered with a Bad OPC UA status in `code` (or an item's `statusCode`). */
 export class ScadaStatusError extends IntegrationError {

@@ -4,6 +4,7 @@ import { systemClock, yieldToEventLoop } from '../shared/clock';
 import type { Clock, TimerHandle } from '../shared/clock';
 import { FailureStreak, GuardedEmitter, isFatal, toError } from '../shared/engine';
 import type { EngineFailure, EngineStatus } from '../shared/engine';
+import { RELEASE_TIMEOUT_MS } from '../shared/close-limit';
 import { ClosedError, describeError } from '../shared/errors';
 import { silentLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
@@ -92,8 +93,8 @@ export interface EventPollerOptions {
   logger?: Logger;
 }
 
-/** DeleteSubscription runs on stop and reset, so it must not hold them up. */
-const DELETE_TIMEOUT_MS = 3000;
+/** Pause between polls while the server has nothing queued; also the `scada-events` default. */
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
 /** Keys of recently delivered events kept to tell archive records already delivered. */
 const RECENT_KEYS = 5000;
 /** Keys kept in the cursor of the events delivered at the newest event time (several can share one). */
@@ -153,7 +154,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     this.clock = options.clock ?? systemClock;
     this.backoff = new Backoff(options.backoff);
     this.logger = options.logger ?? silentLogger;
-    this.pollIntervalMs = Math.max(0, options.pollIntervalMs ?? 1000);
+    this.pollIntervalMs = Math.max(0, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
     this.store = options.store ?? new MemoryCursorStore();
     this.loaded = options.cursor !== undefined || options.store === undefined;
     if (options.cursor) this.resumeFrom(options.cursor);
@@ -500,7 +501,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
 
   /** Best effort, bounded in time, never throws: a subscription left behind ends with its session. */
   private async deleteQuietly(sessionId: ScadaId, subscriptionId: ScadaId): Promise<void> {
-    await this.options.client.deleteSubscription(sessionId, subscriptionId, { signal: AbortSignal.timeout(DELETE_TIMEOUT_MS) }).catch((err: unknown) => {
+    await this.options.client.deleteSubscription(sessionId, subscriptionId, { signal: AbortSignal.timeout(RELEASE_TIMEOUT_MS) }).catch((err: unknown) => {
       this.logger.debug(`could not delete subscription: ${describeError(err)}`);
     });
   }

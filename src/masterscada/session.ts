@@ -1,4 +1,5 @@
 import { ClosedError, IntegrationError } from '../shared/errors';
+import { RELEASE_TIMEOUT_MS } from '../shared/close-limit';
 import { SessionSlot } from '../shared/session-slot';
 import type { MasterScadaClient } from './client';
 import type { ScadaId } from './types';
@@ -22,9 +23,6 @@ export interface SessionSource {
   allowLogin?(): void;
 }
 
-/** Logout on close must not hold up a Node-RED close (which has 15 s for everything). */
-export const LOGOUT_TIMEOUT_MS = 3000;
-
 /**
  * One session per server, shared by every user of the config node: one login
  * at a time no matter how many callers wait for it, a new login once the
@@ -36,11 +34,11 @@ export class MasterScadaSession implements SessionSource {
   constructor(client: MasterScadaClient, credentials: SessionCredentials) {
     this.slot = new SessionSlot<ScadaId>({
       login: async (signal) => (await client.login(credentials.login ?? '', credentials.password ?? '', { signal })).sessionId,
-      release: (id) => client.logout(id, { signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS) }),
+      release: (id) => client.logout(id, { signal: AbortSignal.timeout(RELEASE_TIMEOUT_MS) }),
       ...(credentials.fixedSessionId ? { pasted: credentials.fixedSessionId } : {}),
       pastedDied: () => new IntegrationError('SESSION', 'the pasted session id is no longer valid on the server; paste a new one or use a login and password instead', { retriable: false }),
       closed: () => new ClosedError('server connection closed'),
-      closeWaitMs: LOGOUT_TIMEOUT_MS,
+      closeWaitMs: RELEASE_TIMEOUT_MS,
     });
   }
 

@@ -54,5 +54,4 @@ export interface EventPacket {
 export interface ItemResult {
   clientHandle: number;
   statusName: string;
-  isBad: boolean;
 }

@@ -101,124 +101,6 @@ export const ARCHIVE = Object.freeze({
   recType: 'Archive',
 });
 
-/** PublishEvents `recType` values (S4) plus what this package adds for deletions. */
-export const REC_TYPES = ['Update', 'Refresh', 'UpdateArchive'] as const;
-
-/**
- * OPC UA status codes the API is expected to use (spec §7.3). The runtime names
- * them `OpcUa_<Name>` (S1); whether `code` is sent as a number (unsigned or
- * signed int32), a numeric string or a name is open (spec §7.2), so all are read.
- */
-export const STATUS_CODES: Readonly<Record<string, number>> = Object.freeze({
-  Good: 0x00000000,
-  BadUnexpectedError: 0x80010000,
-  BadInternalError: 0x80020000,
-  BadOutOfMemory: 0x80030000,
-  BadCommunicationError: 0x80050000,
-  BadTimeout: 0x800a0000,
-  BadServiceUnsupported: 0x800b0000,
-  BadShutdown: 0x800c0000,
-  BadServerNotConnected: 0x800d0000,
-  BadServerHalted: 0x800e0000,
-  BadTooManyOperations: 0x80100000,
-  BadUserAccessDenied: 0x801f0000,
-  BadIdentityTokenInvalid: 0x80200000,
-  BadIdentityTokenRejected: 0x80210000,
-  BadSessionIdInvalid: 0x80250000,
-  BadSessionClosed: 0x80260000,
-  BadSessionNotActivated: 0x80270000,
-  BadSubscriptionIdInvalid: 0x80280000,
-  BadNodeIdUnknown: 0x80340000,
-  BadMonitoredItemIdInvalid: 0x80420000,
-  BadFilterNotAllowed: 0x80450000,
-  BadContinuationPointInvalid: 0x804a0000,
-  BadTooManySessions: 0x80560000,
-  BadTooManySubscriptions: 0x80770000,
-  BadNoSubscription: 0x80790000,
-  BadSequenceNumberUnknown: 0x807a0000,
-  BadMessageNotAvailable: 0x807b0000,
-  BadInvalidArgument: 0x80ab0000,
-});
-
-/** Statuses after which the session is gone: log in again (spec §7.4). */
-export const SESSION_INVALID_STATUSES: ReadonlySet<string> = new Set(['BadSessionIdInvalid', 'BadSessionClosed', 'BadSessionNotActivated']);
-/** Statuses after which the subscription is gone: subscribe again (spec §7.4). */
-export const SUBSCRIPTION_INVALID_STATUSES: ReadonlySet<string> = new Set(['BadSubscriptionIdInvalid', 'BadNoSubscription']);
-/** Statuses a login answer uses for wrong credentials. */
-export const LOGIN_REJECTED_STATUSES: ReadonlySet<string> = new Set(['BadUserAccessDenied', 'BadIdentityTokenInvalid', 'BadIdentityTokenRejected']);
-/** Server-side conditions that may pass on their own. */
-export const TRANSIENT_STATUSES: ReadonlySet<string> = new Set([
-  'BadTimeout', 'BadServerHalted', 'BadShutdown', 'BadServerNotConnected', 'BadCommunicationError',
-  'BadTooManyOperations', 'BadTooManySessions', 'BadTooManySubscriptions', 'BadInternalError', 'BadOutOfMemory',
-  'BadUnexpectedError',
-]);
-
-const NAME_BY_VALUE = new Map<number, string>(Object.entries(STATUS_CODES).map(([name, value]) => [value, name]));
-const STATUS_PREFIX = 'OpcUa_';
-
-export interface StatusCode {
-  /** Unsigned 32-bit value. */
-  value: number;
-  /** OPC UA name without the `OpcUa_` prefix, or `0x…` when the value is not in the table. */
-  name: string;
-  isBad: boolean;
-}
-
-/**
- * Read a `code`/`statusCode` field. A missing field means Good (the PublishEvents
- * example answer has no `code`, S4). Returns undefined for anything unreadable.
- */
-export function parseStatusCode(raw: unknown): StatusCode | undefined {
-  if (raw === undefined || raw === null) return describeStatus(0);
-  if (typeof raw === 'number') {
-    if (!Number.isInteger(raw) || raw < -0x80000000 || raw > 0xffffffff) return undefined;
-    return describeStatus(raw >>> 0);
-  }
-  if (typeof raw === 'string') {
-    // No status name or number is this long; longer server text is not looked at.
-    if (raw.length > 128) return undefined;
-    const text = raw.trim();
-    if (/^-?\d+$/.test(text)) return parseStatusCode(Number(text));
-    if (/^0x[0-9a-f]{1,8}$/i.test(text)) return describeStatus(Number.parseInt(text.slice(2), 16) >>> 0);
-    const name = text.startsWith(STATUS_PREFIX) ? text.slice(STATUS_PREFIX.length) : text;
-    const value = STATUS_CODES[name];
-    if (value !== undefined) return { value, name, isBad: isBadStatus(value) };
-    // An unknown symbolic name: trust its Good/Bad/Uncertain prefix.
-    if (/^Bad[A-Za-z0-9]*$/.test(name)) return { value: 0x80000000, name, isBad: true };
-    if (/^(Good|Uncertain)[A-Za-z0-9]*$/.test(name)) return { value: 0, name, isBad: false };
-    return undefined;
-  }
-  return undefined;
-}
-
-export function describeStatus(value: number): StatusCode {
-  const unsigned = value >>> 0;
-  // The low 16 bits are info bits; the name belongs to the top 16 (spec §7.2).
-  const name = NAME_BY_VALUE.get(unsigned) ?? NAME_BY_VALUE.get((unsigned & 0xffff0000) >>> 0) ?? `0x${unsigned.toString(16).padStart(8, '0').toUpperCase()}`;
-  return { value: unsigned, name, isBad: isBadStatus(unsigned) };
-}
-
-export function isBadStatus(value: number): boolean {
-  return (value & 0x80000000) !== 0;
-}
-
-export type CodeEncoding = 'number' | 'signed' | 'numeric-string' | 'name';
-
-/** How the simulator writes a status (its `codeEncoding` switch). */
-export function encodeStatus(name: string, encoding: CodeEncoding): number | string {
-  const value = STATUS_CODES[name] ?? 0;
-  switch (encoding) {
-    case 'number':
-      return value;
-    case 'signed':
-      return value | 0;
-    case 'numeric-string':
-      return String(value);
-    case 'name':
-      return value === 0 ? 0 : `${STATUS_PREFIX}${name}`;
-  }
-}
-
 /**
  * Times: the seed example sends `serverTime` and event times as strings of epoch
  * milliseconds ("1411149604245", spec §8, §12). Numbers and ISO-8601 text are
@@ -276,9 +158,7 @@ export function isoString(ms: number): string {
   return `${isoDayPrefix}${pad2(h)}:${pad2(m)}:${pad2(s)}.${pad3(rest - s * 1000)}Z`;
 }
 
-export type TimeEncoding = 'string' | 'number';
-
-/** How the simulator writes a time (its `timeEncoding` switch). */
-export function encodeTime(ms: number, encoding: TimeEncoding): string | number {
-  return encoding === 'number' ? ms : String(ms);
+/** A time as a request sends it, like the runtime's `serverTime`: a string of epoch milliseconds (spec §8). */
+export function formatTime(ms: number): string {
+  return String(ms);
 }

@@ -1,16 +1,7 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { AbortedError, ConfigError, ResponseFormatError, TransportError, snippet } from './errors';
-
-/** TLS settings in the shape Node's `tls.connect` (and so undici and `ws`) takes. */
-export interface TlsOptions {
-  ca?: string | Buffer | Array<string | Buffer>;
-  cert?: string | Buffer;
-  key?: string | Buffer;
-  passphrase?: string;
-  servername?: string;
-  rejectUnauthorized?: boolean;
-}
+import type { TlsOptions } from './tls-options';
 
 export interface HttpTransportOptions {
   /** Absolute http(s) URL; its path (if any) is a prefix for every request path. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
-import type { MonitoringFrame } from '../../src/foresight/vendor';
+import type { MonitoringFrame } from '../../src/sim/foresight/frames';
 import { SEED } from '../../src/sim/foresight';
 import type { ForesightSimulator } from '../../src/sim/foresight';
 import { startSim, waitFor } from '../helpers/foresight';

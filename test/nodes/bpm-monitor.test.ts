@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
-import type { MonitoringFrame } from '../../src/foresight/vendor';
+import type { MonitoringFrame } from '../../src/sim/foresight/frames';
 import { SEED } from '../../src/sim/foresight';
 import type { ForesightSimulator } from '../../src/sim/foresight';
 import type { ForesightServerNode } from '../../nodes/lib/foresight-connection';

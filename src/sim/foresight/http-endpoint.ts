@@ -1,6 +1,9 @@
 import type http from 'node:http';
 import type { PpsomValue } from '../../foresight/codec';
 import { SESSION_FAULT_CODE_JSON, SESSION_FAULT_CODE_SOAP, SESSION_FAULT_TEXT } from '../../foresight/vendor';
+import { describeError } from '../../shared/errors';
+import { FaultQueue } from '../fault-queue';
+import { PendingTimers, reply as answer } from '../http-server';
 import { SimFault } from './service';
 import type { PpsomService } from './service';
 import { WireError, encodeFault, encodeResult, parseRequest } from './wire';
@@ -38,8 +41,8 @@ export type InjectedFault = {
  */
 export class PpsomEndpoint {
   readonly requests: SimRequest[] = [];
-  private readonly faults: Array<InjectedFault & { left: number }> = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly faults = new FaultQueue<InjectedFault>((f, op) => f.op === undefined || f.op === op);
+  private readonly timers = new PendingTimers();
 
   constructor(
     private readonly service: PpsomService,
@@ -58,36 +61,20 @@ export class PpsomEndpoint {
   };
 
   inject(fault: InjectedFault): void {
-    this.faults.push({ ...fault, left: fault.times ?? 1 });
+    this.faults.inject(fault);
   }
 
   clearFaults(): void {
-    this.faults.splice(0);
+    this.faults.clear();
   }
 
   /** Cancel answers still waiting on a `slow` fault. */
   close(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.timers.cancelAll();
   }
 
   private delay(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        resolve();
-      }, ms);
-      this.timers.add(t);
-    });
-  }
-
-  private takeFault(op: string): InjectedFault | undefined {
-    const i = this.faults.findIndex((f) => f.op === undefined || f.op === op);
-    if (i < 0) return undefined;
-    const f = this.faults[i];
-    f.left -= 1;
-    if (f.left <= 0) this.faults.splice(i, 1);
-    return f;
+    return new Promise<void>((resolve) => this.timers.after(ms, resolve));
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> {
@@ -106,7 +93,7 @@ export class PpsomEndpoint {
       const f = encodeFault(format, format === 'json' ? 'soapenv:Sender' : 'soapenv:Client', err instanceof WireError ? err.message : 'Ошибка разбора запроса');
       return answer(res, 500, f.contentType, f.body);
     }
-    let fault = this.takeFault(entry.op);
+    let fault = this.faults.take(entry.op);
     if (fault?.kind === 'slow') {
       await this.delay(fault.delayMs);
       if (res.destroyed) return;
@@ -141,16 +128,11 @@ export class PpsomEndpoint {
       answer(res, 200, a.contentType, a.body);
     } catch (err) {
       // Faults are HTTP 500 with a Fault body (spec §6 suggestion).
-      const sim = err instanceof SimFault ? err : new SimFault(err instanceof Error ? err.message : String(err), 'server');
+      const sim = err instanceof SimFault ? err : new SimFault(describeError(err), 'server');
       const code = format === 'json' ? SESSION_FAULT_CODE_JSON : sim.kind === 'server' ? 'soapenv:Server' : SESSION_FAULT_CODE_SOAP;
       const f = encodeFault(format, code, sim.message);
       entry.status = 500;
       answer(res, 500, f.contentType, f.body);
     }
   }
-}
-
-function answer(res: http.ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { PPSOM_PATHS, SERVER_SESSION_TIMEOUT_MS, WS_SERVICE_PATH } from '../../foresight/vendor';
+import { listenForUrl } from '../http-server';
 import { PpsomEndpoint } from './http-endpoint';
 import type { InjectedFault, SimRequest } from './http-endpoint';
 import { MonitoringSockets } from './monitoring-socket';
@@ -107,20 +107,11 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
   const sweepTimer = setInterval(() => sessions.sweep(), Math.min(1000, options.sessionTimeoutMs ?? 1000));
   sweepTimer.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `${options.tls ? 'https' : 'http'}://${host}:${address.port}`;
+  const { url, port } = await listenForUrl(server, options.port ?? 0, options.host ?? '127.0.0.1', Boolean(options.tls));
 
   return {
     url,
-    port: address.port,
+    port,
     endpoint: (path = 'virtualDir') => `${url}${PPSOM_PATHS[path]}`,
     requests: endpoint.requests,
     sockets: monitoring.log,

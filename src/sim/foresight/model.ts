@@ -1,7 +1,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { STATE_COMPLETED, STATE_RUNNING, STATE_WAITING } from '../../foresight/vendor';
-import type { MonitoringChange } from '../../foresight/vendor';
+import { formatVendorDate } from '../../foresight/vendor';
+import { STATE_COMPLETED, STATE_RUNNING, STATE_WAITING } from './frames';
+import type { MonitoringChange } from './frames';
 
 export interface StepDef {
   name: string;
@@ -116,7 +117,7 @@ export class ProcessModel extends EventEmitter {
     const inst: Instance = {
       key,
       processKey,
-      startDate: seed.startDate ?? vendorDate(new Date()),
+      startDate: seed.startDate ?? formatVendorDate(new Date()),
       instId: seed.instId ?? guid(),
       comment: seed.comment ?? '',
       prms: seed.prms ?? '',
@@ -209,11 +210,6 @@ export class ProcessModel extends EventEmitter {
 /** Upper-case GUID in braces, the vendor's rendering (spec §1.5). */
 export function guid(): string {
   return `{${randomUUID().toUpperCase()}}`;
-}
-
-export function vendorDate(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${p(d.getDate())}.${p(d.getMonth() + 1)}.${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 /** 48 letters A–P (one hex nibble each) with `GOAE` at 13–16, like every documented moniker (spec §2). */

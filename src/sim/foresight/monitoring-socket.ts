@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { WS_CLOSE_POLICY, WS_ID_PARAM } from '../../foresight/vendor';
-import type { MonitoringChange, MonitoringFrame } from '../../foresight/vendor';
+import type { MonitoringChange, MonitoringFrame } from './frames';
 import type { InstanceChange, ProcessModel } from './model';
 import type { MonitoringToken, SessionTable, SimSession } from './sessions';
 

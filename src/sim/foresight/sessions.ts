@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { MONITORING_URL_PREFIX } from '../../foresight/vendor';
 import { guid, monikerLetters } from './model';
 
 export interface SimSession {
@@ -72,7 +73,7 @@ export class SessionTable extends EventEmitter {
 
   /** The token for an instance: the vendor example's url the first time (spec §4.6), fresh GUIDs after. */
   issueToken(s: SimSession, processMoniker: string, instanceKey: string, isSeedInstance: boolean): string {
-    let url = `BPMMONID!${guid()}`;
+    let url = `${MONITORING_URL_PREFIX}${guid()}`;
     if (isSeedInstance && this.seedUrlPending) {
       url = this.seedUrlPending;
       this.seedUrlPending = undefined;

@@ -1,10 +1,9 @@
-import { XMLParser } from 'fast-xml-parser';
-import { escapeXml, normalise } from '../../foresight/codec';
-import type { PpsomValue } from '../../foresight/codec';
+import { escapeXml, normalise, parseXmlValue } from '../../foresight/codec';
+import type { PpsomValue, PpsomWireFormat } from '../../foresight/codec';
 import { PPSOM_NAMESPACE, SOAP11_ENVELOPE_NAMESPACE, resultElement } from '../../foresight/vendor';
 
-/** How a request arrived; the answer goes back the same way. */
-export type WireFormat = 'json' | 'soap' | 'xml';
+/** How a request arrived (the client's formats, or XML without an envelope); the answer goes back the same way. */
+export type WireFormat = PpsomWireFormat | 'xml';
 
 export interface ParsedRequest {
   format: WireFormat;
@@ -13,18 +12,6 @@ export interface ParsedRequest {
 }
 
 export class WireError extends Error {}
-
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  processEntities: false,
-  tagValueProcessor: (_n: string, v: string) =>
-    v.replace(/&(amp|lt|gt|quot|apos);/g, (_w, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[e] ?? _w),
-});
 
 /**
  * One handler for every format (spec §9): the first non-blank byte decides,
@@ -46,7 +33,7 @@ export function parseRequest(body: string): ParsedRequest {
     if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new WireError('DOCTYPE не допускается');
     let doc: PpsomValue;
     try {
-      doc = normalise(parser.parse(body, true));
+      doc = parseXmlValue(body);
     } catch {
       throw new WireError('Некорректный XML-запрос');
     }

@@ -1,6 +1,8 @@
 import { DEFAULT_METHOD_NAMES } from '../../masterscada/vendor';
-import type { CodeEncoding, MethodNames, TimeEncoding } from '../../masterscada/vendor';
+import type { MethodNames } from '../../masterscada/vendor';
 import { AlarmGenerator, seededRandom } from './alarms';
+import type { CodeEncoding, TimeEncoding } from './encoding';
+import type { AlarmSpec } from './events';
 import { SimRuntime } from './runtime';
 import type { SimEvent } from './runtime';
 import { SimServer } from './server';
@@ -8,6 +10,8 @@ import type { Fault, LoggedRequest } from './server';
 
 export type { Fault, FaultKind, LoggedRequest } from './server';
 export type { SimEvent } from './runtime';
+export type { AlarmSpec } from './events';
+export type { CodeEncoding, TimeEncoding } from './encoding';
 export { SIM_MESSAGES, SIM_SOURCES } from './alarms';
 
 export interface MasterScadaSimulatorOptions {
@@ -59,7 +63,7 @@ export interface MasterScadaSimulator {
   inject(fault: Fault): void;
   clearFaults(): void;
   /** Raise a new active, unacknowledged alarm. */
-  raise(spec?: { itemId?: number; taskId?: number; path?: string; archiveId?: number; sourceName?: string; message?: string; severity?: number; value?: number }): SimEvent;
+  raise(spec?: AlarmSpec): SimEvent;
   /** The alarm's condition went away. */
   clear(eventId: string): SimEvent;
   /** An operator acknowledged the alarm. Inactive + acknowledged alarms are deleted from subscriptions. */

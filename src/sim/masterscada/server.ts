@@ -1,9 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import { LOGIN_FIELDS, METHOD_PATH_PREFIX, encodeStatus } from '../../masterscada/vendor';
-import type { CodeEncoding, MethodNames } from '../../masterscada/vendor';
-import { snippet } from '../../shared/errors';
+import type { Socket } from 'node:net';
+import type { StatusName } from '../../masterscada/status-codes';
+import { LOGIN_FIELDS, METHOD_PATH_PREFIX } from '../../masterscada/vendor';
+import type { MethodNames } from '../../masterscada/vendor';
+import { describeError, snippet } from '../../shared/errors';
+import { FaultQueue } from '../fault-queue';
+import { PendingTimers, listenForUrl, reply } from '../http-server';
+import { encodeStatus } from './encoding';
+import type { CodeEncoding } from './encoding';
 import type { SimRuntime } from './runtime';
 import { SimStatus } from './runtime';
 
@@ -57,10 +62,10 @@ type Answer = Record<string, unknown>;
 /** The HTTP face of the simulated runtime: `POST /Methods/<Name>`, request log, fault injection. */
 export class SimServer {
   readonly requests: LoggedRequest[] = [];
-  private readonly faults: Array<Required<Pick<Fault, 'kind' | 'times'>> & Fault> = [];
+  private readonly faults = new FaultQueue<Fault>((f, method) => !f.method || f.method === method);
   private readonly server: http.Server | https.Server;
   private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new PendingTimers();
   private readonly handlers: Record<string, (body: Answer) => Answer>;
 
   constructor(
@@ -99,25 +104,17 @@ export class SimServer {
   }
 
   async listen(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.boundPort ?? this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.server.address() as AddressInfo;
-    this.boundPort = address.port;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `${this.options.tls ? 'https' : 'http'}://${host}:${address.port}`;
+    const { url, port } = await listenForUrl(this.server, this.boundPort ?? this.options.port, this.options.host, Boolean(this.options.tls));
+    this.boundPort = port;
+    return url;
   }
 
   inject(fault: Fault): void {
-    this.faults.push({ ...fault, times: fault.times ?? 1 });
+    this.faults.inject(fault);
   }
 
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   get openConnections(): number {
@@ -125,8 +122,7 @@ export class SimServer {
   }
 
   async close(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.timers.cancelAll();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -151,14 +147,14 @@ export class SimServer {
       const entry: LoggedRequest = { method, body, at: Date.now() };
       this.requests.push(entry);
       if (this.requests.length > this.options.requestLogLimit) this.requests.splice(0, this.requests.length - this.options.requestLogLimit);
-      if (req.method !== 'POST') return this.reply(res, 405, 'text/plain', 'only POST is supported');
+      if (req.method !== 'POST') return reply(res, 405, 'text/plain', 'only POST is supported');
       const handler = Object.prototype.hasOwnProperty.call(this.handlers, method) ? this.handlers[method] : undefined;
-      if (!handler) return this.reply(res, 404, 'text/plain', `unknown method ${snippet(method, 60)}`);
-      if (size > this.options.maxBodyBytes) return this.reply(res, 413, 'text/plain', 'request too large');
-      const fault = this.takeFault(method);
+      if (!handler) return reply(res, 404, 'text/plain', `unknown method ${snippet(method, 60)}`);
+      if (size > this.options.maxBodyBytes) return reply(res, 413, 'text/plain', 'request too large');
+      const fault = this.faults.take(method);
       if (fault) entry.fault = fault.kind;
-      if (fault?.kind === 'http500') return this.reply(res, 500, 'text/plain', fault.body ?? 'Internal Server Error');
-      if (fault?.kind === 'raw') return this.reply(res, fault.status ?? 200, fault.contentType ?? 'application/json', fault.body ?? '');
+      if (fault?.kind === 'http500') return reply(res, 500, 'text/plain', fault.body ?? 'Internal Server Error');
+      if (fault?.kind === 'raw') return reply(res, fault.status ?? 200, fault.contentType ?? 'application/json', fault.body ?? '');
       const answer = this.run(handler, body);
       if (fault?.kind === 'drop') {
         req.socket.destroy();
@@ -166,14 +162,10 @@ export class SimServer {
       }
       const json = JSON.stringify(answer);
       if (fault?.kind === 'delay') {
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          this.reply(res, 200, 'application/json; charset=utf-8', json);
-        }, fault.delayMs ?? 1000);
-        this.timers.add(timer);
+        this.timers.after(fault.delayMs ?? 1000, () => reply(res, 200, 'application/json; charset=utf-8', json));
         return;
       }
-      this.reply(res, 200, 'application/json; charset=utf-8', json);
+      reply(res, 200, 'application/json; charset=utf-8', json);
     });
   }
 
@@ -183,7 +175,7 @@ export class SimServer {
       return { code: 0, ...handler(body as Answer) };
     } catch (err) {
       if (err instanceof SimStatus) return this.status(err.status, err.message);
-      return this.status('BadInternalError', err instanceof Error ? err.message : String(err));
+      return this.status('BadInternalError', describeError(err));
     }
   }
 
@@ -204,22 +196,7 @@ export class SimServer {
     }
   }
 
-  private status(name: string, text: string): Answer {
+  private status(name: StatusName, text: string): Answer {
     return { code: encodeStatus(name, this.options.codeEncoding), errorText: text };
-  }
-
-  private takeFault(method: string): Fault | undefined {
-    const index = this.faults.findIndex((f) => !f.method || f.method === method);
-    if (index < 0) return undefined;
-    const fault = this.faults[index];
-    fault.times -= 1;
-    if (fault.times <= 0) this.faults.splice(index, 1);
-    return fault;
-  }
-
-  private reply(res: http.ServerResponse, status: number, contentType: string, body: string): void {
-    if (res.destroyed) return;
-    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-    res.end(body);
   }
 }

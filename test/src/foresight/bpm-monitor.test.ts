@@ -5,7 +5,8 @@ import type { BpmMonitorOptions, MonitorFailure, MonitorFrame, MonitorStatus, Mo
 import { PpsomClient } from '../../../src/foresight/client';
 import { ForesightSession } from '../../../src/foresight/session';
 import type { ForesightSessionOptions } from '../../../src/foresight/session';
-import { KEEPALIVE_INTERVAL_MS, type MonitoringFrame } from '../../../src/foresight/vendor';
+import { KEEPALIVE_INTERVAL_MS } from '../../../src/foresight/vendor';
+import type { MonitoringFrame } from '../../../src/sim/foresight/frames';
 import type { IntegrationError } from '../../../src/shared/errors';
 import { SEED } from '../../../src/sim/foresight';
 import type { ForesightSimulator, ForesightSimulatorOptions } from '../../../src/sim/foresight';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PpsomClient, newestInstance } from '../../../src/foresight/client';
-import type { PpsomTransport } from '../../../src/foresight/codec';
+import type { PpsomWireFormat } from '../../../src/foresight/codec';
 import { PpsomFaultError } from '../../../src/foresight/errors';
 import { SEED, startForesightSimulator } from '../../../src/sim/foresight';
 import type { ForesightSimulator } from '../../../src/sim/foresight';
@@ -10,14 +10,14 @@ import { CONN, PROC, VENDOR_ANSWERS, VENDOR_WORKSPACE } from '../../helpers/fore
 
 const CREDS = { user: 'demo', password: 'demo' };
 
-for (const transport of ['json', 'soap'] as PpsomTransport[]) {
-  describe(`PpsomClient over ${transport.toUpperCase()} against the simulator`, () => {
+for (const wireFormat of ['json', 'soap'] as PpsomWireFormat[]) {
+  describe(`PpsomClient over ${wireFormat.toUpperCase()} against the simulator`, () => {
     let sim: ForesightSimulator;
     let client: PpsomClient;
 
     beforeEach(async () => {
       sim = await startForesightSimulator({ stepMs: 0 });
-      client = new PpsomClient({ endpoint: sim.endpoint(), transport, timeoutMs: 2000 });
+      client = new PpsomClient({ endpoint: sim.endpoint(), wireFormat, timeoutMs: 2000 });
     });
     afterEach(async () => {
       await client.close();
@@ -47,7 +47,7 @@ for (const transport of ['json', 'soap'] as PpsomTransport[]) {
       await client.getBpmMonitoringWorkspace(proc, '98037');
       await client.openMonitoringWS(proc, '98037', SEED.instId);
       const seen = sim.requests.map((r) => ({ format: r.format, op: r.op, params: r.params }));
-      assert.ok(seen.every((r) => r.format === transport));
+      assert.ok(seen.every((r) => r.format === wireFormat));
       assert.deepEqual(seen[0].params, { tDef: { id: 'WAREHOUSE' }, tCreds: { user: { id: 'demo' }, pass: 'demo' }, tArg: '' });
       assert.deepEqual(seen[1].params, { tObject: { id: `${mb.id}!338080` }, tArg: { args: { openForEdit: 'false' } } });
       assert.deepEqual(seen[2].params, { tBpmProcess: { id: proc }, arg: { mode: 'Default' } });
@@ -128,19 +128,19 @@ for (const transport of ['json', 'soap'] as PpsomTransport[]) {
   });
 }
 
-for (const transport of ['json', 'soap'] as const) {
-  describe(`PpsomClient reading the vendor's example answers over ${transport.toUpperCase()}`, () => {
+for (const wireFormat of ['json', 'soap'] as const) {
+  describe(`PpsomClient reading the vendor's example answers over ${wireFormat.toUpperCase()}`, () => {
     let sim: ForesightSimulator;
     let client: PpsomClient;
     before(async () => {
       sim = await startForesightSimulator({ stepMs: 0 });
-      client = new PpsomClient({ endpoint: sim.endpoint(), transport });
+      client = new PpsomClient({ endpoint: sim.endpoint(), wireFormat });
     });
     after(async () => {
       await client.close();
       await sim.close();
     });
-    const answer = (op: keyof (typeof VENDOR_ANSWERS)['json']) => sim.inject({ op, kind: 'raw', body: VENDOR_ANSWERS[transport][op] });
+    const answer = (op: keyof (typeof VENDOR_ANSWERS)['json']) => sim.inject({ op, kind: 'raw', body: VENDOR_ANSWERS[wireFormat][op] });
 
     it('should read OpenMetabase, OpenBpmProcess, GetProcessInstances and OpenMonitoringWS as the vendor shows them', async () => {
       answer('OpenMetabase');
@@ -154,7 +154,7 @@ for (const transport of ['json', 'soap'] as const) {
     });
 
     it('should read GetBpmMonitoringWorkspace shaped as the vendor shows it: one stage as an object, three steps as an array', async () => {
-      sim.inject({ op: 'GetBpmMonitoringWorkspace', kind: 'raw', body: VENDOR_WORKSPACE[transport] });
+      sim.inject({ op: 'GetBpmMonitoringWorkspace', kind: 'raw', body: VENDOR_WORKSPACE[wireFormat] });
       const ws = await client.getBpmMonitoringWorkspace(PROC, '98037');
       assert.equal(ws.instId, '{43347D17-DEC3-449B-81FF-ABD522F3909E}');
       assert.equal(ws.processName, 'Processing of applications');

@@ -73,11 +73,11 @@ describe('Foresight patterns on hostile server text', function () {
   it('should refuse 100 000-deep JSON and XML with BAD_RESPONSE, not a stack overflow', () => {
     const deepJson = `{"GetProcessInstancesResult":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     const deepXml = `<GetProcessInstancesResult>${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}</GetProcessInstancesResult>`;
-    for (const [transport, body, status] of [['json', deepJson, 200], ['json', deepJson, 500], ['soap', deepXml, 200]] as const) {
+    for (const [wireFormat, body, status] of [['json', deepJson, 200], ['json', deepJson, 500], ['soap', deepXml, 200]] as const) {
       assert.throws(
-        () => decodeResponse(transport, 'GetProcessInstances', { status, contentType: '', body }),
+        () => decodeResponse(wireFormat, 'GetProcessInstances', { status, contentType: '', body }),
         (e: unknown) => e instanceof IntegrationError && (e.code === 'BAD_RESPONSE' || e.code === 'HTTP_STATUS'),
-        `${transport} ${status}`,
+        `${wireFormat} ${status}`,
       );
     }
   });

@@ -14,7 +14,7 @@ describe('ForesightSession', () => {
 
   beforeEach(async () => {
     sim = await startSim();
-    client = new PpsomClient({ endpoint: sim.endpoint(), transport: 'soap' });
+    client = new PpsomClient({ endpoint: sim.endpoint(), wireFormat: 'soap' });
     sessions = [];
   });
   afterEach(async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { PpsomClient } from '../../../src/foresight/client';
 import { WS_CLOSE_POLICY } from '../../../src/foresight/vendor';
-import type { MonitoringFrame } from '../../../src/foresight/vendor';
+import type { MonitoringFrame } from '../../../src/sim/foresight/frames';
 import { SEED } from '../../../src/sim/foresight';
 import type { ForesightSimulator } from '../../../src/sim/foresight';
 import { SessionTable } from '../../../src/sim/foresight/sessions';

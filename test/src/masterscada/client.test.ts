@@ -3,7 +3,7 @@ import { MasterScadaClient } from '../../../src/masterscada/client';
 import { ScadaStatusError } from '../../../src/masterscada/errors';
 import type { IntegrationError } from '../../../src/shared/errors';
 import type { MasterScadaSimulator } from '../../../src/sim/masterscada';
-import type { CodeEncoding } from '../../../src/masterscada/vendor';
+import type { CodeEncoding } from '../../../src/sim/masterscada/encoding';
 import { SELECTION, startSim } from '../../helpers/masterscada';
 
 describe('MasterScadaClient against the simulator', () => {
@@ -26,7 +26,7 @@ describe('MasterScadaClient against the simulator', () => {
     const { sessionId } = await client.login('demo', 'demo');
     const subscriptionId = await client.createSubscription(sessionId);
     const results = await client.createMonitoredEvents(sessionId, subscriptionId, [SELECTION]);
-    assert.deepEqual(results, [{ clientHandle: 1, statusName: 'Good', isBad: false }]);
+    assert.deepEqual(results, [{ clientHandle: 1, statusName: 'Good' }]);
     await client.refreshEvents(sessionId, subscriptionId);
     const packet = await client.publishEvents(sessionId, subscriptionId, undefined);
     assert.equal(packet.sequenceNumber, 1);
@@ -195,9 +195,10 @@ describe('MasterScadaClient against the simulator', () => {
   it('should use overridden method names', async () => {
     sim = await startSim({ methods: { login: 'OpenSession' } });
     client = new MasterScadaClient({ url: sim.url, methods: { login: 'OpenSession', logout: '' } });
-    await client.login('demo', 'demo');
+    const { sessionId } = await client.login('demo', 'demo');
     assert.equal(sim.requestsFor('OpenSession').length, 1);
-    assert.equal(client.methods.logout, 'Logout');
+    await client.logout(sessionId);
+    assert.equal(sim.requestsFor('Logout').length, 1, 'a blank name keeps the default');
   });
 
   it('should report a method the server does not know as HTTP 404', async () => {

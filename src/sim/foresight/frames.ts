@@ -1,0 +1,36 @@
+/**
+ * The frames of the simulator's monitoring socket. The frame format is NOT
+ * documented by the vendor (spec §7, §11 q1): this is the simulator's own; the
+ * monitor treats frames as opaque (JSON is parsed when it parses, otherwise
+ * text is passed on).
+ */
+export interface MonitoringFrame {
+  /** `snapshot` right after connecting, `state` on every change. */
+  type: 'snapshot' | 'state';
+  instKey: string;
+  instId: string;
+  /** Increases by one per frame on one socket, starting at 1. */
+  seq: number;
+  /** ISO 8601 time of the change. */
+  time: string;
+  process: string;
+  finished: boolean;
+  changes: MonitoringChange[];
+}
+
+export interface MonitoringChange {
+  kind: 'stage' | 'step';
+  /** `<n>*<stage>` for a stage, `<n>*<stage>@<group>^<step>` for a step (spec §4.5). */
+  id: string;
+  guid: string;
+  name: string;
+  /** Opaque state codes; the simulator uses 1 = waiting, 2 = running, 3 = completed (spec §5). */
+  states: number[];
+}
+
+/** The simulator's state codes; 1 and 2 are the vendor's (spec §5). */
+export const STATE_WAITING = 1;
+export const STATE_RUNNING = 2;
+/** Our own code: the vendor shows only 1 and 2 (spec §5). */
+export const STATE_COMPLETED = 3;
+
