@@ -57,7 +57,7 @@ export class MonitoringSockets {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://sim');
     const id = url.searchParams.get(WS_ID_PARAM) ?? '';
-    const token = this.paths.includes(url.pathname) ? this.sessions.token(id) : undefined;
+    const token = this.paths.includes(url.pathname) ? this.liveToken(id) : undefined;
     const rawQuery = (req.url ?? '').split('?').slice(1).join('?');
     this.log.push({ time: Date.now(), path: url.pathname, id, rawQuery, accepted: Boolean(token) });
     if (!token) {
@@ -95,6 +95,12 @@ export class MonitoringSockets {
       n += 1;
     }
     return n;
+  }
+
+  /** A token whose session lives and whose instance is still listed (a removed instance's token is refused). */
+  private liveToken(id: string): MonitoringToken | undefined {
+    const token = this.sessions.token(id);
+    return token && this.model.instances.has(token.instanceKey) ? token : undefined;
   }
 
   async close(): Promise<void> {

@@ -84,6 +84,9 @@ describe('Foresight simulator: instances that start and finish over time', () =>
     assert.equal((await client.getInstanceState(proc, { key: '1', startDate: '', comment: '', prms: '' })).phase, 'completed');
     fake.tick(2000);
     assert.deepEqual(await keys(), []);
+    const again = new WebSocket(monitoringSocketAddress(sim.endpoint(), '', sim.sockets[0].id));
+    sockets.push(again);
+    await assert.rejects(new Promise((resolve, reject) => again.once('open', resolve).once('error', reject)), /404/, "a removed instance's token is refused");
     assert.deepEqual(
       sim.frameCounts().map((c) => [c.instanceKey, c.sent, c.ended]),
       [
