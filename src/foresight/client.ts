@@ -1,9 +1,20 @@
-import { ConfigError, ResponseFormatError } from '../shared/errors';
+import { ConfigError, IntegrationError, ResponseFormatError } from '../shared/errors';
 import { HttpTransport } from '../shared/http';
 import type { TlsOptions } from '../shared/tls-options';
 import { decodeResponse, encodeRequest, field, items, text } from './codec';
 import type { PpsomParams, PpsomValue, PpsomWireFormat } from './codec';
 import { INSTANCES_MODE, LONE_SURROGATE, OP, PPSOM_PATHS, parseVendorDate } from './vendor';
+import { BpmOperationRefusedError, PpsomFaultError } from './errors';
+import {
+  BPM_OPERATION_CODES,
+  DEFAULT_OPER_ENCODING,
+  FAULT_TEXT_MATCH_LENGTH,
+  INSTANCE_LEVEL_OPERATIONS,
+  OPERATION_REFUSED_FAULT_PATTERNS,
+  OP_GET_BPM_STEP_OPERATIONS,
+  instancePhase,
+} from './vendor';
+import type { InstancePhase, OperEncoding, StateCodeMeanings } from './vendor';
 
 /** Operations whose answers (and faults) may echo the credentials: never quoted in errors. */
 const LOGIN_OPS: readonly string[] = [OP.openMetabase];
@@ -177,6 +188,113 @@ export class PpsomClient {
     }
   }
 
+  /** The operations each step allows now, for one instance (spec §4.7 GetBpmStepOperations). */
+  async getBpmStepOperations(
+    process: string,
+    instanceKey: string,
+    stepGuids: readonly string[],
+    options?: CallOptions & BpmOperationSettings,
+  ): Promise<StepOperations[]> {
+    if (stepGuids.length === 0) throw new ConfigError(`GetBpmStepOperations: no step GUID given for instance ${instanceKey}`);
+    const result = await this.call(
+      OP_GET_BPM_STEP_OPERATIONS,
+      { tBpmProcess: { id: process }, tArg: { instId: instanceKey, guids: collectionParam(stepGuids) } },
+      options,
+    );
+    const names = operationNames(options?.operationCodes ?? BPM_OPERATION_CODES);
+    return items(field(result, 'steps')).map((step) => {
+      const codes = stateCodes(field(step, 'ops'));
+      return { guid: text(step, 'guid'), codes, operations: codes.map((c) => names.get(c) ?? String(c)), autoExec: text(step, 'autoExec') === '1' };
+    });
+  }
+
+  /**
+   * One ExecuteBpmOperation call (spec §4.7): `oper` on the instances, with the
+   * step GUID for a step operation. True when the server answers `1`. A fault
+   * that says the operation is not available becomes BpmOperationRefusedError.
+   */
+  async executeBpmOperation(process: string, request: BpmOperationRequest, options?: CallOptions & BpmOperationSettings): Promise<boolean> {
+    if (request.instanceKeys.length === 0) throw new ConfigError(`ExecuteBpmOperation ${request.oper}: no instance key given`);
+    const codes = options?.operationCodes ?? BPM_OPERATION_CODES;
+    if (!(request.oper in codes)) throw new ConfigError(`ExecuteBpmOperation: unknown operation ${request.oper}; known: ${Object.keys(codes).join(', ')}`);
+    const tArg: PpsomParams = {
+      oper: (options?.operEncoding ?? DEFAULT_OPER_ENCODING) === 'code' ? codes[request.oper] : request.oper,
+      instIds: collectionParam(request.instanceKeys),
+    };
+    if (request.stepGuid) tArg.guid = request.stepGuid;
+    tArg.comment = request.comment ?? '';
+    try {
+      const result = await this.call(OP.executeBpmOperation, { tBpmProcess: { id: process }, tArg }, options);
+      return result === '1' || result === 'true';
+    } catch (err) {
+      if (err instanceof PpsomFaultError && OPERATION_REFUSED_FAULT_PATTERNS.some((p) => p.test(err.message.slice(0, FAULT_TEXT_MATCH_LENGTH)))) {
+        throw new BpmOperationRefusedError(request.oper, request.instanceKeys.join(','), request.stepGuid ?? '', [], { cause: err, why: 'refused by the server' });
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * `oper` on each instance in turn, one result per instance. With `check`
+   * (default true) the step's operations are read first (GetBpmStepOperations;
+   * for an instance operation: every step of the instance, via
+   * GetBpmMonitoringWorkspace) and an operation they do not list is `refused`
+   * without calling ExecuteBpmOperation. A session, abort or close error ends
+   * the run: the instances not yet tried are `skipped` with that error.
+   */
+  async runBpmOperation(
+    process: string,
+    request: BpmOperationRequest & { check?: boolean },
+    options?: CallOptions & BpmOperationSettings,
+  ): Promise<BpmOperationOutcome[]> {
+    const out: BpmOperationOutcome[] = [];
+    let fatal: unknown;
+    for (const instanceKey of request.instanceKeys) {
+      if (fatal !== undefined) {
+        out.push({ instanceKey, oper: request.oper, status: 'skipped', error: fatal });
+        continue;
+      }
+      try {
+        if (request.check ?? true) await this.assertOperationAllowed(process, instanceKey, request.oper, request.stepGuid, options);
+        const done = await this.executeBpmOperation(process, { ...request, instanceKeys: [instanceKey] }, options);
+        out.push({ instanceKey, oper: request.oper, status: done ? 'done' : 'failed' });
+      } catch (err) {
+        const code = err instanceof IntegrationError ? err.code : undefined;
+        if (code === 'SESSION' || code === 'ABORTED' || code === 'CLOSED') fatal = err;
+        out.push({ instanceKey, oper: request.oper, status: code === 'NOT_ALLOWED' ? 'refused' : 'failed', error: err });
+      }
+    }
+    return out;
+  }
+
+  /** Throws BpmOperationRefusedError when `oper` is not among the operations GetBpmStepOperations lists. */
+  async assertOperationAllowed(
+    process: string,
+    instanceKey: string,
+    oper: string,
+    stepGuid: string | undefined,
+    options?: CallOptions & BpmOperationSettings,
+  ): Promise<StepOperations[]> {
+    const instanceLevel = INSTANCE_LEVEL_OPERATIONS.includes(oper);
+    if (!instanceLevel && !stepGuid) throw new ConfigError(`ExecuteBpmOperation ${oper} acts on a step: give the step GUID`);
+    const guids = stepGuid
+      ? [stepGuid]
+      : (await this.getBpmMonitoringWorkspace(process, instanceKey, options)).stages.flatMap((s) => s.steps.map((st) => st.guid)).filter(Boolean);
+    const steps = guids.length ? await this.getBpmStepOperations(process, instanceKey, guids, options) : [];
+    const allowed = [...new Set(steps.flatMap((s) => s.operations))];
+    const listed = stepGuid ? steps.filter((s) => s.guid.toUpperCase() === stepGuid.toUpperCase()) : steps;
+    if (stepGuid && listed.length === 0) throw new BpmOperationRefusedError(oper, instanceKey, stepGuid, [], { why: 'the server lists no such step' });
+    if (!listed.some((s) => s.operations.includes(oper))) throw new BpmOperationRefusedError(oper, instanceKey, stepGuid ?? '', allowed);
+    return steps;
+  }
+
+  /** An instance of the list with its stages' states and what it is doing (inferred from the codes, spec §5). */
+  async getInstanceState(process: string, instance: ProcessInstance, options?: CallOptions & BpmOperationSettings): Promise<InstanceState> {
+    const ws = await this.getBpmMonitoringWorkspace(process, instance.key, options);
+    const stepStates = ws.stages.flatMap((s) => s.steps.map((st) => st.states));
+    return { ...instance, instId: ws.instId, phase: instancePhase(stepStates, options?.stateMeanings), stages: ws.stages };
+  }
+
   async close(): Promise<void> {
     await this.http.close();
   }
@@ -248,4 +366,54 @@ function stateCodes(collection: PpsomValue | undefined): number[] {
   return items(collection)
     .map((v) => (typeof v === 'string' ? Number(v) : Number.NaN))
     .filter((n) => Number.isFinite(n));
+}
+
+/** Where a real server differs from the assumptions of vendor.ts (operation codes, `oper` by name or code, state codes). */
+export interface BpmOperationSettings {
+  operationCodes?: Readonly<Record<string, number>>;
+  operEncoding?: OperEncoding;
+  stateMeanings?: StateCodeMeanings;
+}
+
+export interface BpmOperationRequest {
+  /** A name of `BPM_OPERATION_CODES`, e.g. `ProcessStop`. */
+  oper: string;
+  /** Instance keys (GetProcessInstances `list.it[].key`). */
+  instanceKeys: readonly string[];
+  /** The step GUID (GetBpmMonitoringWorkspace) for a step operation; none for an instance operation. */
+  stepGuid?: string;
+  comment?: string;
+}
+
+export interface StepOperations {
+  guid: string;
+  /** The codes as listed (`ops.it`). */
+  codes: number[];
+  /** The same by name; a code without a known name as its number. */
+  operations: string[];
+  autoExec: boolean;
+}
+
+/** One instance's result of runBpmOperation. */
+export interface BpmOperationOutcome {
+  instanceKey: string;
+  oper: string;
+  /** `done`: the server answered 1; `refused`: not allowed (NOT_ALLOWED); `failed`: another error or 0; `skipped`: not tried after a session/abort/close error. */
+  status: 'done' | 'refused' | 'failed' | 'skipped';
+  error?: unknown;
+}
+
+export interface InstanceState extends ProcessInstance {
+  instId: string;
+  phase: InstancePhase;
+  stages: WorkspaceStage[];
+}
+
+/** A string collection the way the vendor writes it: `{"it": "97976"}` for one, `{"it": [...]}` for several (spec §1.5). */
+function collectionParam(list: readonly string[]): PpsomParams {
+  return { it: list.length === 1 ? list[0] : [...list] };
+}
+
+function operationNames(codes: Readonly<Record<string, number>>): Map<number, string> {
+  return new Map(Object.entries(codes).map(([name, code]) => [code, name]));
 }

@@ -53,3 +53,26 @@ export class SessionUnrenewableError extends IntegrationError {
 export function isSessionError(err: unknown): boolean {
   return err instanceof IntegrationError && err.code === 'SESSION';
 }
+
+/**
+ * ExecuteBpmOperation refused: the operation is not among those the step
+ * allows (GetBpmStepOperations), found before the call or answered by the
+ * server as a fault. Code NOT_ALLOWED; never retried.
+ */
+export class BpmOperationRefusedError extends IntegrationError {
+  readonly operation: string;
+  readonly instanceKey: string;
+  readonly stepGuid: string;
+  /** The operations the step(s) allow, by name (a code without a known name as its number). */
+  readonly allowed: readonly string[];
+
+  constructor(operation: string, instanceKey: string, stepGuid: string, allowed: readonly string[], options: { cause?: unknown; why?: string } = {}) {
+    const where = stepGuid ? `step ${stepGuid} of instance ${instanceKey}` : `instance ${instanceKey}`;
+    const why = options.why ?? `allowed now: ${allowed.length ? allowed.join(', ') : 'none'}`;
+    super('NOT_ALLOWED', `operation ${operation} is not allowed for ${where} (${why})`, { retriable: false, cause: options.cause });
+    this.operation = operation;
+    this.instanceKey = instanceKey;
+    this.stepGuid = stepGuid;
+    this.allowed = allowed;
+  }
+}

@@ -192,3 +192,96 @@ export function formatVendorDate(date: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${p(date.getDate())}.${p(date.getMonth() + 1)}.${date.getFullYear()} ${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
 }
+
+// ---------------------------------------------------------------------------
+// BPM operations on running instances (ExecuteBpmOperation, GetBpmStepOperations)
+// and what the state codes of an instance mean (spec §4.7, §5).
+// ---------------------------------------------------------------------------
+
+/** Documented (spec §4.7): `tBpmProcess` + `tArg.instId` + `tArg.guids.it[]` → `steps.it[] {guid, ops.it[], bindParams, autoExec}`. */
+export const OP_GET_BPM_STEP_OPERATIONS = 'GetBpmStepOperations';
+
+/**
+ * Enum `BProcessMonitoringExecuteOperation` (the `oper` of ExecuteBpmOperation).
+ * Only the name `ProcessStop` is documented (spec §4.7); GetBpmStepOperations
+ * lists numeric codes (`1` and `8` for the active step of the vendor example),
+ * and enums are accepted by name or number (spec §1.5).
+ * inferred: the codes are flag-like (1, 2, 4, 8), `ProcessStop` = 8 (it shows on
+ * the active step beside 1), 1 = finish the active step and move on, 2 = reject
+ * the finished step before the active one. Nothing here is confirmed; pass
+ * `operationCodes` to the client when a real server differs.
+ */
+export const BPM_OPERATION_CODES: Readonly<Record<string, number>> = {
+  StepExecute: 1,
+  StepReject: 2,
+  ProcessStop: 8,
+};
+
+/** Operations on a whole instance: sent without `tArg.guid` (spec §4.7). The others name a step. */
+export const INSTANCE_LEVEL_OPERATIONS: readonly string[] = ['ProcessStop'];
+
+/**
+ * How `oper` is written in a request: by name as in the vendor example
+ * (`"oper": "ProcessStop"`), or by its code for a server that wants numbers.
+ */
+export type OperEncoding = 'name' | 'code';
+export const DEFAULT_OPER_ENCODING: OperEncoding = 'name';
+
+/**
+ * Faults of ExecuteBpmOperation that mean "the step does not allow this
+ * operation now". The text is not documented (spec §6); these cover plausible
+ * Russian and English wordings and the simulator's own. Such a fault becomes
+ * a BpmOperationRefusedError (code NOT_ALLOWED, never retried).
+ */
+export const OPERATION_REFUSED_FAULT_PATTERNS: readonly RegExp[] = [
+  /недоступн/i,
+  /не (разрешен|допускается|может быть выполнен)/i,
+  /запрещен/i,
+  /not (allowed|available|permitted)/i,
+];
+
+/** What the simulator answers when an operation is not among the step's (our wording, HTTP 500 Fault like any other). */
+export function operationRefusedFaultText(oper: string, instanceKey: string, stepGuid: string): string {
+  return `Операция ${oper} недоступна для шага ${stepGuid || '(не указан)'} экземпляра ${instanceKey}`;
+}
+
+/**
+ * Meaning of the state codes in `states.it` of stages and steps (spec §5).
+ * Only 1 and 2 appear in the vendor's examples.
+ * inferred (low confidence): 1 = waiting / not started, 2 = active / running.
+ * simulator-only: 3 = completed (STATE_COMPLETED); no completed or
+ * stopped code is documented. Overridable where a real server differs.
+ */
+/** State codes of the vendor's examples (spec §5): 1 = waiting, 2 = running. */
+export const STATE_WAITING = 1;
+export const STATE_RUNNING = 2;
+/** Our own code for a completed step (the simulator sends it); the vendor shows only 1 and 2 (spec §5). */
+export const STATE_COMPLETED = 3;
+
+export interface StateCodeMeanings {
+  waiting: readonly number[];
+  running: readonly number[];
+  completed: readonly number[];
+}
+export const STATE_CODE_MEANINGS: StateCodeMeanings = {
+  waiting: [STATE_WAITING],
+  running: [STATE_RUNNING],
+  completed: [STATE_COMPLETED],
+};
+
+/**
+ * What an instance is doing, from the states of its steps (inferred, spec §5):
+ * `running` when a step has a running code, `completed` when every step has a
+ * completed code, `idle` when no step runs and not all are completed (stopped,
+ * or not yet started), `unknown` when no step carries a code we know.
+ */
+export type InstancePhase = 'running' | 'completed' | 'idle' | 'unknown';
+
+export function instancePhase(stepStates: ReadonlyArray<readonly number[]>, meanings: StateCodeMeanings = STATE_CODE_MEANINGS): InstancePhase {
+  const has = (states: readonly number[], codes: readonly number[]): boolean => states.some((s) => codes.includes(s));
+  const known = stepStates.filter((s) => has(s, meanings.waiting) || has(s, meanings.running) || has(s, meanings.completed));
+  if (known.length === 0) return 'unknown';
+  if (known.some((s) => has(s, meanings.running))) return 'running';
+  if (known.length === stepStates.length && known.every((s) => has(s, meanings.completed))) return 'completed';
+  return 'idle';
+}

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'SERVER'
   | 'NOT_FOUND'
   | 'CONFIG'
+  | 'NOT_ALLOWED'
   | 'CLOSED'
   | 'PROTOCOL';
 

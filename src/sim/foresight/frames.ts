@@ -28,9 +28,6 @@ export interface MonitoringChange {
   states: number[];
 }
 
-/** The simulator's state codes; 1 and 2 are the vendor's (spec §5). */
-export const STATE_WAITING = 1;
-export const STATE_RUNNING = 2;
-/** Our own code: the vendor shows only 1 and 2 (spec §5). */
-export const STATE_COMPLETED = 3;
+/** The simulator uses the client's state codes (1 and 2 are the vendor's, 3 is our own: spec §5). */
+export { STATE_COMPLETED, STATE_RUNNING, STATE_WAITING } from '../../foresight/vendor';
 

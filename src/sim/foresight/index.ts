@@ -10,12 +10,18 @@ import { ProcessModel, SEED, SEED_PROCESS } from './model';
 import type { Instance, InstanceSeed, ProcessDef } from './model';
 import { PpsomService } from './service';
 import { SessionTable } from './sessions';
+import { InstancePopulation } from './population';
+import type { InstancePopulationOptions } from './population';
+import type { Clock } from '../../shared/clock';
+import type { SocketFrameCount } from './monitoring-socket';
 
 export { PPSOM_PATHS } from '../../foresight/vendor';
 export { SEED, SEED_PROCESS } from './model';
 export type { Instance, InstanceSeed, ProcessDef, StageDef, StepDef } from './model';
 export type { SocketLogEntry } from './monitoring-socket';
 export type { InjectedFault, SimRequest } from './http-endpoint';
+export type { InstancePopulation, InstancePopulationOptions, PopulationEvent } from './population';
+export type { SocketFrameCount } from './monitoring-socket';
 
 /** The WebSocket paths the simulator accepts monitoring upgrades on (spec §7: with and without the virtual dir). */
 export const WS_PATHS = [WS_SERVICE_PATH, `/FPBI_App_v10.x${WS_SERVICE_PATH}`] as const;
@@ -40,6 +46,10 @@ export interface ForesightSimulatorOptions {
   instances?: Array<InstanceSeed & { processKey: string }>;
   /** Serve https:// and wss:// with this key and certificate instead of http:// and ws://. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Instances of a process that start and finish over time (off by default); its timers run on `clock`. */
+  population?: InstancePopulationOptions;
+  /** Timers of `population`; default the system clock. */
+  clock?: Clock;
 }
 
 export interface ForesightSimulator {
@@ -69,6 +79,12 @@ export interface ForesightSimulator {
   /** Stop answering WebSocket pings and pushing frames (a half-open connection). */
   setSilent(silent: boolean): void;
   close(): Promise<void>;
+  /** The instances that come and go, with `population` set. */
+  readonly population: InstancePopulation | undefined;
+  /** Requests received for an operation (e.g. `OpenMetabase`, `OpenMonitoringWS`), faults included. */
+  callCount(op: string): number;
+  /** Frames sent per monitoring socket, every socket ever accepted, in order. */
+  frameCounts(): SocketFrameCount[];
 }
 
 /**
@@ -88,6 +104,9 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
   const service = new PpsomService(model, sessions, { repositoryId, users: options.users ?? { [SEED.user]: SEED.password } }, SEED.instanceKey);
   const monitoring = new MonitoringSockets(model, sessions, WS_PATHS);
   const loop = options.loop ?? true;
+  const population = options.population
+    ? new InstancePopulation(model, monitoring, { processKey: SEED.processKey, ...options.population }, options.clock)
+    : undefined;
 
   const endpoint = new PpsomEndpoint(service, new Set<string>(Object.values(PPSOM_PATHS)));
   const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, endpoint.listener) : http.createServer(endpoint.listener);
@@ -97,6 +116,7 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
   let stepTimer: NodeJS.Timeout | undefined;
   const advanceAll = (): void => {
     for (const inst of model.instances.values()) {
+      if (population?.manages(inst.key)) continue;
       if (!model.isFinished(inst) || loop) model.advance(inst.key, loop);
     }
   };
@@ -122,7 +142,7 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
       return sessions.liveCount;
     },
     model,
-    advance: (instanceKey) => (instanceKey ? void model.advance(instanceKey, loop) : advanceAll()),
+    advance: (instanceKey) => (instanceKey ? void model.advance(instanceKey, loop && !population?.manages(instanceKey)) : advanceAll()),
     floodFrames: (count, instanceKey = SEED.instanceKey) => monitoring.flood(count, instanceKey),
     startInstance: (seed = {}, processKey = SEED.processKey) => model.addInstance(processKey, seed),
     inject: (fault) => endpoint.inject(fault),
@@ -132,8 +152,12 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
     setSilent: (silent) => {
       monitoring.silent = silent;
     },
+    population,
+    callCount: (op) => endpoint.requests.filter((r) => r.op === op).length,
+    frameCounts: () => monitoring.frameCounts(),
     close: async () => {
       if (stepTimer) clearInterval(stepTimer);
+      population?.stop();
       clearInterval(sweepTimer);
       endpoint.close();
       await monitoring.close();

@@ -198,6 +198,15 @@ export class ProcessModel extends EventEmitter {
     return this.emitDiff(inst, before);
   }
 
+  /** Change an instance in place (an operation of the simulator) and emit the states that changed. */
+  mutate(instanceKey: string, change: (inst: Instance) => void): InstanceChange | undefined {
+    const inst = this.instances.get(instanceKey);
+    if (!inst) return undefined;
+    const before = this.snapshot(inst);
+    change(inst);
+    return this.emitDiff(inst, before);
+  }
+
   private emitDiff(inst: Instance, before: MonitoringChange[]): InstanceChange {
     const after = this.snapshot(inst);
     const changes = after.filter((c, i) => before[i].states.join() !== c.states.join());

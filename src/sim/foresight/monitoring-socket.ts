@@ -36,6 +36,8 @@ export class MonitoringSockets {
   silent = false;
   private readonly wss = new WebSocketServer({ noServer: true, autoPong: false });
   private readonly bindings = new Map<WebSocket, Binding>();
+  /** Every socket ever accepted, for the per-socket frame counts. */
+  private readonly history: Binding[] = [];
 
   constructor(
     private readonly model: ProcessModel,
@@ -55,7 +57,7 @@ export class MonitoringSockets {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://sim');
     const id = url.searchParams.get(WS_ID_PARAM) ?? '';
-    const token = this.paths.includes(url.pathname) ? this.sessions.token(id) : undefined;
+    const token = this.paths.includes(url.pathname) ? this.liveToken(id) : undefined;
     const rawQuery = (req.url ?? '').split('?').slice(1).join('?');
     this.log.push({ time: Date.now(), path: url.pathname, id, rawQuery, accepted: Boolean(token) });
     if (!token) {
@@ -78,6 +80,29 @@ export class MonitoringSockets {
     }
   }
 
+  /** Frames sent on each socket ever accepted, in order of acceptance: `sent` is the last `seq` sent on it. */
+  frameCounts(): SocketFrameCount[] {
+    return this.history.map((b) => ({ url: b.token.url, instanceKey: b.token.instanceKey, sent: b.seq, ended: b.ended }));
+  }
+
+  /** Close the sockets of one instance with a close frame (the instance finished); returns how many. */
+  closeInstance(instanceKey: string, code: number, reason: string): number {
+    let n = 0;
+    for (const [ws, b] of this.bindings) {
+      if (b.token.instanceKey !== instanceKey || b.ended) continue;
+      b.ended = true;
+      ws.close(code, reason);
+      n += 1;
+    }
+    return n;
+  }
+
+  /** A token whose session lives and whose instance is still listed (a removed instance's token is refused). */
+  private liveToken(id: string): MonitoringToken | undefined {
+    const token = this.sessions.token(id);
+    return token && this.model.instances.has(token.instanceKey) ? token : undefined;
+  }
+
   async close(): Promise<void> {
     for (const ws of this.bindings.keys()) ws.terminate();
     this.bindings.clear();
@@ -87,6 +112,7 @@ export class MonitoringSockets {
   private attach(ws: WebSocket, token: MonitoringToken): void {
     const binding: Binding = { token, seq: 0, ended: false };
     this.bindings.set(ws, binding);
+    this.history.push(binding);
     ws.on('ping', (data) => {
       if (!this.silent) ws.pong(data);
     });
@@ -127,4 +153,14 @@ export class MonitoringSockets {
     };
     ws.send(JSON.stringify(frame));
   }
+}
+
+export interface SocketFrameCount {
+  /** The monitoring token the socket was opened with. */
+  url: string;
+  instanceKey: string;
+  /** Frames sent on this socket; they carry `seq` 1..sent. */
+  sent: number;
+  /** The server closed it (session ended or instance finished). */
+  ended: boolean;
 }

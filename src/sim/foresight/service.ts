@@ -1,6 +1,7 @@
-import { field, items, text } from '../../foresight/codec';
+import { field, text } from '../../foresight/codec';
 import type { PpsomValue } from '../../foresight/codec';
-import { OP, SESSION_FAULT_TEXT } from '../../foresight/vendor';
+import { OP, OP_GET_BPM_STEP_OPERATIONS, SESSION_FAULT_TEXT } from '../../foresight/vendor';
+import { SimBpmOperations } from './bpm-operations';
 import type { Instance, ProcessModel } from './model';
 import type { SessionTable, SimSession } from './sessions';
 
@@ -59,6 +60,8 @@ export class PpsomService {
         return this.executeBpmOperation(params);
       case OP.closeBpmProcess:
         return this.closeBpmProcess(params);
+      case OP_GET_BPM_STEP_OPERATIONS:
+        return this.getBpmStepOperations(params);
       default:
         throw new SimFault(`Операция ${op} не поддерживается`, 'client');
     }
@@ -157,14 +160,18 @@ export class PpsomService {
 
   private executeBpmOperation(params: PpsomValue): SimResult {
     const { processKey } = this.process(text(field(params, 'tBpmProcess'), 'id'));
-    const arg = field(params, 'tArg');
-    const oper = text(arg, 'oper');
-    if (oper !== 'ProcessStop') throw new SimFault(`Операция ${oper || '(пусто)'} не поддерживается симулятором`);
-    for (const key of items(field(arg, 'instIds'))) {
-      if (typeof key !== 'string') continue;
-      this.model.stop(this.instance(processKey, key).key);
-    }
-    return '1';
+    return this.bpmOperations.executeBpmOperation(field(params, 'tArg'), (key) => this.instance(processKey, key));
+  }
+
+  private getBpmStepOperations(params: PpsomValue): SimResult {
+    const { processKey } = this.process(text(field(params, 'tBpmProcess'), 'id'));
+    return this.bpmOperations.getBpmStepOperations(field(params, 'tArg'), (key) => this.instance(processKey, key));
+  }
+
+  private operationsSim: SimBpmOperations | undefined;
+  private get bpmOperations(): SimBpmOperations {
+    this.operationsSim ??= new SimBpmOperations(this.model);
+    return this.operationsSim;
   }
 
   private closeBpmProcess(params: PpsomValue): SimResult {
