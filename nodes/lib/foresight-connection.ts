@@ -3,7 +3,6 @@ import type { PpsomClient } from '../../src/foresight/client';
 import type { ForesightSession } from '../../src/foresight/session';
 import type { MonitoringIdEncoding } from '../../src/foresight/vendor';
 import type { TlsOptions } from '../../src/shared/http';
-import type { UserCleanups } from './user-cleanups';
 
 /** What a `foresight-server` config node offers the nodes that use it. */
 export interface ForesightConnection {
@@ -13,8 +12,6 @@ export interface ForesightConnection {
   /** How the monitoring token goes into the socket address (the vendor's plain form by default). */
   wsIdEncoding: MonitoringIdEncoding;
   tls?: TlsOptions;
-  /** Users' close promises: the config node waits for them before CloseMetabase. */
-  cleanups: UserCleanups;
   /** Password and monikers, to mask in any text that leaves the package. */
   secrets(): string[];
 }
@@ -23,4 +20,8 @@ export interface ForesightServerNode extends Node {
   /** Undefined when the settings are unusable; `configError` then says why. */
   readonly foresight: ForesightConnection | undefined;
   readonly configError: Error | undefined;
+  /** A node starts using this server. */
+  register(user: Node): void;
+  /** A node closes; the server waits for `cleanup` (its CloseBpmProcess needs the session) before CloseMetabase. */
+  deregister(user: Node, cleanup: Promise<unknown>): void;
 }

@@ -1,7 +1,6 @@
 import type { Node } from 'node-red';
 import type { MasterScadaClient } from '../../src/masterscada/client';
 import type { MasterScadaSession } from '../../src/masterscada/session';
-import type { UserCleanups } from './user-cleanups';
 
 /** What a `masterscada-server` config node offers the nodes that use it. */
 export interface MasterScadaConnection {
@@ -10,8 +9,6 @@ export interface MasterScadaConnection {
   session: MasterScadaSession;
   /** The pasted session id, if one is used (a credential: hash it, never store or log it). */
   fixedSessionId: string | undefined;
-  /** Users' close promises: the config node waits for them before it logs out. */
-  cleanups: UserCleanups;
   /** Password and session ids, to mask in any text that leaves the package. */
   secrets(): string[];
 }
@@ -20,4 +17,8 @@ export interface MasterScadaServerNode extends Node {
   /** Undefined when the settings are unusable; `configError` then says why. */
   readonly masterscada: MasterScadaConnection | undefined;
   readonly configError: Error | undefined;
+  /** A node starts using this server. */
+  register(user: Node): void;
+  /** A node closes; the server waits for `cleanup` (its DeleteSubscription needs the session) before it logs out. */
+  deregister(user: Node, cleanup: Promise<unknown>): void;
 }

@@ -1,0 +1,48 @@
+/**
+ * The nodes using one config node, which register when they start and
+ * deregister on close (as core's MQTT broker node keeps its users).
+ * Deregistering hands in the user's own cleanup, which may still need the
+ * connection (DeleteSubscription, CloseBpmProcess): Node-RED stops a config
+ * node and the nodes using it in the same pass, so a config node that closed
+ * its session at once would cut that cleanup off. It waits for them instead,
+ * for a bounded time, before it closes the connection.
+ */
+export class ConfigUsers {
+  private readonly users = new Set<string>();
+  private readonly pending = new Set<Promise<unknown>>();
+
+  register(user: { id: string }): void {
+    this.users.add(user.id);
+  }
+
+  /** `cleanup`: the user's close, still running. Node-RED calls every close handler before any of them settles. */
+  deregister(user: { id: string }, cleanup: Promise<unknown>): void {
+    this.users.delete(user.id);
+    const settled = cleanup.catch(() => undefined).finally(() => this.pending.delete(settled));
+    this.pending.add(settled);
+  }
+
+  /** Users registered and not yet closed. */
+  get count(): number {
+    return this.users.size;
+  }
+
+  /** Cleanups of closed users still running. */
+  get closing(): number {
+    return this.pending.size;
+  }
+
+  /** Resolves when every closing user's cleanup has settled, or after `limitMs`, whichever is first. Never rejects. */
+  async settled(limitMs: number): Promise<void> {
+    if (this.pending.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, limitMs);
+    });
+    await Promise.race([Promise.all([...this.pending]), limit]);
+    clearTimeout(timer);
+  }
+}
+
+/** How long a config node waits for its users' cleanup before it closes the connection anyway. */
+export const USER_CLEANUP_LIMIT_MS = 5000;
