@@ -8,7 +8,7 @@ import type { ForesightConnection, ForesightServerNode } from './lib/foresight-c
 import { nodeLogger } from './lib/node-logger';
 import { registerTestConnection } from './lib/test-connection';
 import { tlsOptionsFrom } from './lib/tls';
-import { ConfigUsers, USER_CLEANUP_LIMIT_MS } from './lib/config-users';
+import { USER_CLEANUP_LIMIT_MS, acceptUsers } from './lib/config-users';
 
 interface ForesightServerDef extends NodeDef {
   endpoint: string;
@@ -36,9 +36,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this as ServerNode;
     const creds = node.credentials ?? {};
-    const users = new ConfigUsers();
-    node.register = (user) => users.register(user);
-    node.deregister = (user, cleanup) => users.deregister(user, cleanup);
+    const users = acceptUsers(node);
     const secrets = (): string[] => [creds.password, creds.moniker, ...(node.foresight?.session.secrets() ?? [])].filter((s): s is string => Boolean(s));
     try {
       const tls = config.usetls ? tlsOptionsFrom(RED, config.tls) : undefined;

@@ -7,7 +7,7 @@ import { asError } from './lib/errors';
 import type { MasterScadaConnection, MasterScadaServerNode } from './lib/masterscada-connection';
 import { registerTestConnection } from './lib/test-connection';
 import { tlsOptionsFrom } from './lib/tls';
-import { ConfigUsers, USER_CLEANUP_LIMIT_MS } from './lib/config-users';
+import { USER_CLEANUP_LIMIT_MS, acceptUsers } from './lib/config-users';
 
 interface MasterScadaServerDef extends NodeDef {
   url: string;
@@ -29,9 +29,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this as ServerNode;
     const creds = node.credentials ?? {};
-    const users = new ConfigUsers();
-    node.register = (user) => users.register(user);
-    node.deregister = (user, cleanup) => users.deregister(user, cleanup);
+    const users = acceptUsers(node);
     try {
       const timeoutS = Number(config.timeout);
       const url = (config.url ?? '').trim();

@@ -44,5 +44,21 @@ export class ConfigUsers {
   }
 }
 
+/** The methods a config node offers the nodes that use it. */
+export interface UsersOf {
+  /** A node starts using this config node. */
+  register(user: { id: string }): void;
+  /** A node closes; the config node waits for `cleanup` before it closes the session that cleanup needs. */
+  deregister(user: { id: string }, cleanup: Promise<unknown>): void;
+}
+
+/** Gives config node `node` its `register` and `deregister`, kept by the ConfigUsers returned. */
+export function acceptUsers(node: Partial<UsersOf>): ConfigUsers {
+  const users = new ConfigUsers();
+  node.register = (user) => users.register(user);
+  node.deregister = (user, cleanup) => users.deregister(user, cleanup);
+  return users;
+}
+
 /** How long a config node waits for its users' cleanup before it closes the connection anyway. */
 export const USER_CLEANUP_LIMIT_MS = 5000;

@@ -1,4 +1,5 @@
 import type { Node } from 'node-red';
+import type { UsersOf } from './config-users';
 import type { PpsomClient } from '../../src/foresight/client';
 import type { ForesightSession } from '../../src/foresight/session';
 import type { MonitoringIdEncoding } from '../../src/foresight/vendor';
@@ -16,12 +17,8 @@ export interface ForesightConnection {
   secrets(): string[];
 }
 
-export interface ForesightServerNode extends Node {
+export interface ForesightServerNode extends Node, UsersOf {
   /** Undefined when the settings are unusable; `configError` then says why. */
   readonly foresight: ForesightConnection | undefined;
   readonly configError: Error | undefined;
-  /** A node starts using this server. */
-  register(user: Node): void;
-  /** A node closes; the server waits for `cleanup` (its CloseBpmProcess needs the session) before CloseMetabase. */
-  deregister(user: Node, cleanup: Promise<unknown>): void;
 }

@@ -1,4 +1,5 @@
 import type { Node } from 'node-red';
+import type { UsersOf } from './config-users';
 import type { MasterScadaClient } from '../../src/masterscada/client';
 import type { MasterScadaSession } from '../../src/masterscada/session';
 
@@ -13,12 +14,8 @@ export interface MasterScadaConnection {
   secrets(): string[];
 }
 
-export interface MasterScadaServerNode extends Node {
+export interface MasterScadaServerNode extends Node, UsersOf {
   /** Undefined when the settings are unusable; `configError` then says why. */
   readonly masterscada: MasterScadaConnection | undefined;
   readonly configError: Error | undefined;
-  /** A node starts using this server. */
-  register(user: Node): void;
-  /** A node closes; the server waits for `cleanup` (its DeleteSubscription needs the session) before it logs out. */
-  deregister(user: Node, cleanup: Promise<unknown>): void;
 }

@@ -28,6 +28,8 @@ describe('status line of a polling node', () => {
     line.count(4);
     assert.deepEqual(texts(), ['events: 2'], 'nothing new within the second');
     clock.tick(999);
+    assert.deepEqual(texts(), ['events: 2']);
+    clock.tick(1);
     assert.deepEqual(texts(), ['events: 2', 'events: 7']);
     assert.equal(line.shown, 'connected');
   });
