@@ -81,7 +81,7 @@ export = function (RED: NodeAPI): void {
         setupError = err;
       }
     }
-    if (!monitor) {
+    if (!monitor || !server) {
       // Every input repeats the settings error.
       failOnceStarted(RED, this, words.failed(setupError), () => report(setupError));
       this.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(asError(setupError)));
@@ -89,7 +89,7 @@ export = function (RED: NodeAPI): void {
     }
     const active = monitor;
     monitorSecrets = () => active.secrets();
-    server!.register(this);
+    server.register(this);
 
     const listeners = new NodeListeners(this, (err) => report(err));
     listeners.on(active, 'state', (s) => {
@@ -139,7 +139,7 @@ export = function (RED: NodeAPI): void {
     this.on('close', (_removed: boolean, done: () => void) => {
       const stopping = active.stop();
       // The server node waits for this before CloseMetabase: CloseBpmProcess needs the session.
-      server!.deregister(this, stopping);
+      server.deregister(this, stopping);
       void stopping.then(() => {
         this.status({});
         done();
