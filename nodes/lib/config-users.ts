@@ -3,13 +3,15 @@
  * deregister on close (as core's MQTT broker node keeps its users).
  * Deregistering hands in the user's own cleanup, which may still need the
  * connection (DeleteSubscription, CloseBpmProcess): Node-RED stops a config
- * node and the nodes using it in the same pass, so a config node that closed
- * its session at once would cut that cleanup off. It waits for them instead,
- * for a bounded time, before it closes the connection.
+ * node and the nodes using it in the same pass, and not always the users
+ * first, so a config node that closed its session at once would cut that
+ * cleanup off. It waits instead, for a bounded time, until every user has
+ * deregistered and every cleanup has settled, before it closes the connection.
  */
 export class ConfigUsers {
   private readonly users = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
+  private onDeregister: (() => void) | undefined;
 
   register(user: { id: string }): void {
     this.users.add(user.id);
@@ -20,6 +22,7 @@ export class ConfigUsers {
     this.users.delete(user.id);
     const settled = cleanup.catch(() => undefined).finally(() => this.pending.delete(settled));
     this.pending.add(settled);
+    this.onDeregister?.();
   }
 
   /** Users registered and not yet closed. */
@@ -32,14 +35,28 @@ export class ConfigUsers {
     return this.pending.size;
   }
 
-  /** Resolves when every closing user's cleanup has settled, or after `limitMs`, whichever is first. Never rejects. */
+  /** Resolves when every user has deregistered and every cleanup has settled, or after `limitMs`, whichever is first. Never rejects. */
   async settled(limitMs: number): Promise<void> {
-    if (this.pending.size === 0) return;
+    if (this.users.size === 0 && this.pending.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, limitMs);
     });
-    await Promise.race([Promise.all([...this.pending]), limit]);
+    const everyUser = new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (this.users.size > 0) return;
+        this.onDeregister = undefined;
+        resolve();
+      };
+      this.onDeregister = check;
+      check();
+    });
+    // Cleanups handed in while waiting for the last users count too.
+    const everyCleanup = everyUser.then(async () => {
+      while (this.pending.size > 0) await Promise.all([...this.pending]);
+    });
+    await Promise.race([everyCleanup, limit]);
+    this.onDeregister = undefined;
     clearTimeout(timer);
   }
 }

@@ -24,6 +24,18 @@ describe('config node waiting for its users', () => {
     assert.equal(users.closing, 0);
   });
 
+  it('should wait for a user that has not closed yet, and for the cleanup it hands in then', async () => {
+    const users = new ConfigUsers();
+    const done: string[] = [];
+    users.register({ id: 'a' });
+    const waiting = users.settled(5000).then(() => done.push('config node'));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(done.length, 0, 'still waiting for its user');
+    users.deregister({ id: 'a' }, new Promise((r) => setTimeout(r, 20)).then(() => done.push('user')));
+    await waiting;
+    assert.deepEqual(done, ['user', 'config node']);
+  });
+
   it('should stop waiting after the limit for a cleanup that never ends', async () => {
     const users = new ConfigUsers();
     users.register({ id: 'a' });
