@@ -1,15 +1,16 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { BpmMonitor } from '../src/foresight/bpm-monitor';
-import type { MonitorFrame, MonitorStatus, MonitorTarget } from '../src/foresight/bpm-monitor';
+import type { MonitorTarget } from '../src/foresight/bpm-monitor';
 import { ConfigError } from '../src/shared/errors';
 import { redact } from '../src/shared/logger';
-import { catchable, errorStatusText } from './lib/errors';
-import type { ForesightServerNode } from './lib/foresight-connection';
-import { nodeLogger } from './lib/node-logger';
 import { commandOf } from './lib/commands';
-import { ListenerBag } from './lib/listener-bag';
-import { StatusWords, status } from './lib/status';
-import type { NodeStatusShape } from './lib/status';
+import { monitorStatus } from './lib/engine-status';
+import { asError, catchable, errorStatusText } from './lib/errors';
+import type { ForesightServerNode } from './lib/foresight-connection';
+import { NodeListeners } from './lib/node-listeners';
+import { nodeLogger } from './lib/node-logger';
+import { failOnceStarted } from './lib/settings-error';
+import { StatusWords } from './lib/status';
 
 interface BpmMonitorDef extends NodeDef {
   server: string;
@@ -80,39 +81,28 @@ export = function (RED: NodeAPI): void {
         setupError = err;
       }
     }
-    if (!monitor) {
-      // Node-RED creates a flow's nodes one by one (awaiting each) and collects its Catch nodes only after
-      // the last one, so a settings error is reported once the flows run; every input repeats it.
-      const showError = (): void => this.status(words.failed(setupError));
-      showError();
-      const onStarted = (): void => {
-        showError();
-        report(setupError);
-      };
-      RED.events.once('flows:started', onStarted);
-      this.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(setupError instanceof Error ? setupError : new Error(String(setupError))));
-      this.on('close', (_removed: boolean, done: () => void) => {
-        RED.events.removeListener('flows:started', onStarted);
-        this.status({});
-        done();
-      });
+    if (!monitor || !server) {
+      // Every input repeats the settings error.
+      failOnceStarted(RED, this, words.failed(setupError), () => report(setupError));
+      this.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(asError(setupError)));
       return;
     }
     const active = monitor;
     monitorSecrets = () => active.secrets();
+    server.register(this);
 
-    const bag = new ListenerBag((err) => report(err));
-    bag.on(active, 'state', (s: MonitorStatus) => {
+    const listeners = new NodeListeners(this, (err) => report(err));
+    listeners.on(active, 'state', (s) => {
       if (s.state === 'connected') lastReported = '';
-      this.status(statusFor(s));
+      this.status(monitorStatus(words, s));
     });
-    bag.on(active, 'resolved', (t: MonitorTarget) => {
+    listeners.on(active, 'resolved', (t) => {
       target = t;
     });
-    bag.on(active, 'frame', (f: MonitorFrame) => {
+    listeners.on(active, 'frame', (f) => {
       this.send({ topic: topicFor(f.instance.key), payload: f.payload, instance: f.instance, url: f.url, ...(f.workspace ? { workspace: f.workspace } : {}) });
     });
-    bag.on(active, 'failure', (f: { error: Error }) => report(f.error));
+    listeners.on(active, 'failure', (f) => report(f.error));
     active.start();
 
     this.on('input', (msg: NodeMessageInFlow & { action?: unknown }, _send: unknown, done: (err?: Error) => void) => {
@@ -147,10 +137,9 @@ export = function (RED: NodeAPI): void {
     });
 
     this.on('close', (_removed: boolean, done: () => void) => {
-      bag.removeAll();
       const stopping = active.stop();
       // The server node waits for this before CloseMetabase: CloseBpmProcess needs the session.
-      connection!.cleanups.track(stopping);
+      server.deregister(this, stopping);
       void stopping.then(() => {
         this.status({});
         done();
@@ -159,25 +148,6 @@ export = function (RED: NodeAPI): void {
 
     function topicFor(key: string | undefined): string {
       return config.topic?.trim() || `bpm/${key ?? config.instanceKey ?? ''}`;
-    }
-
-    function statusFor(s: MonitorStatus): NodeStatusShape {
-      switch (s.state) {
-        case 'resolving':
-          return words.plain('connecting', 'resolving');
-        case 'connecting':
-          return words.plain('connecting', 'connecting');
-        case 'connected':
-          return words.plain('connected', 'connected');
-        case 'reconnecting':
-          return words.retrying(s.error, s.retryInMs ?? 0);
-        case 'failed':
-          return words.failed(s.error);
-        case 'stopped':
-          return words.plain('stopped', 'closed');
-        default:
-          return status('idle', '');
-      }
     }
   }
 

@@ -3,11 +3,12 @@ import { PpsomClient } from '../src/foresight/client';
 import { ForesightSession } from '../src/foresight/session';
 import { DEFAULT_MONITORING_ID_ENCODING, normalisePathPrefix } from '../src/foresight/vendor';
 import type { MonitoringIdEncoding } from '../src/foresight/vendor';
-import type { ForesightConnection } from './lib/foresight-connection';
+import { asError } from './lib/errors';
+import type { ForesightConnection, ForesightServerNode } from './lib/foresight-connection';
 import { nodeLogger } from './lib/node-logger';
 import { registerTestConnection } from './lib/test-connection';
 import { tlsOptionsFrom } from './lib/tls';
-import { USER_CLEANUP_LIMIT_MS, UserCleanups } from './lib/user-cleanups';
+import { USER_CLEANUP_LIMIT_MS, acceptUsers } from './lib/config-users';
 
 interface ForesightServerDef extends NodeDef {
   endpoint: string;
@@ -28,13 +29,14 @@ interface ForesightServerCredentials {
   moniker?: string;
 }
 
-type ServerNode = Node<ForesightServerCredentials> & { foresight?: ForesightConnection; configError?: Error };
+type ServerNode = Node<ForesightServerCredentials> & Pick<ForesightServerNode, 'register' | 'deregister'> & { foresight?: ForesightConnection; configError?: Error };
 
 export = function (RED: NodeAPI): void {
   function ForesightServer(this: Node<ForesightServerCredentials>, config: ForesightServerDef): void {
     RED.nodes.createNode(this, config);
     const node = this as ServerNode;
     const creds = node.credentials ?? {};
+    const users = acceptUsers(node);
     const secrets = (): string[] => [creds.password, creds.moniker, ...(node.foresight?.session.secrets() ?? [])].filter((s): s is string => Boolean(s));
     try {
       const tls = config.usetls ? tlsOptionsFrom(RED, config.tls) : undefined;
@@ -59,11 +61,10 @@ export = function (RED: NodeAPI): void {
         wsPathPrefix: normalisePathPrefix(config.wsPathPrefix ?? ''),
         wsIdEncoding: idEncoding(config.wsIdEncoding),
         tls,
-        cleanups: new UserCleanups(),
         secrets,
       };
     } catch (err) {
-      node.configError = err instanceof Error ? err : new Error(String(err));
+      node.configError = asError(err);
       node.error(RED._('foresight-server.errors.config', { message: node.configError.message }));
     }
 
@@ -71,7 +72,7 @@ export = function (RED: NodeAPI): void {
       const connection = node.foresight;
       if (!connection) return done();
       // The bpm-monitor nodes stopping with this node close their processes first (CloseBpmProcess needs the session).
-      void connection.cleanups
+      void users
         .settled(USER_CLEANUP_LIMIT_MS)
         .then(() => connection.session.close())
         .then(() => connection.client.close())

@@ -3,10 +3,11 @@ import { MasterScadaClient } from '../src/masterscada/client';
 import { settleWithin } from '../src/shared/close-limit';
 import { MasterScadaSession } from '../src/masterscada/session';
 import type { MethodNames } from '../src/masterscada/vendor';
-import type { MasterScadaConnection } from './lib/masterscada-connection';
+import { asError } from './lib/errors';
+import type { MasterScadaConnection, MasterScadaServerNode } from './lib/masterscada-connection';
 import { registerTestConnection } from './lib/test-connection';
 import { tlsOptionsFrom } from './lib/tls';
-import { USER_CLEANUP_LIMIT_MS, UserCleanups } from './lib/user-cleanups';
+import { USER_CLEANUP_LIMIT_MS, acceptUsers } from './lib/config-users';
 
 interface MasterScadaServerDef extends NodeDef {
   url: string;
@@ -21,13 +22,14 @@ interface MasterScadaServerCredentials {
   sessionId?: string;
 }
 
-type ServerNode = Node<MasterScadaServerCredentials> & { masterscada?: MasterScadaConnection; configError?: Error };
+type ServerNode = Node<MasterScadaServerCredentials> & Pick<MasterScadaServerNode, 'register' | 'deregister'> & { masterscada?: MasterScadaConnection; configError?: Error };
 
 export = function (RED: NodeAPI): void {
   function MasterScadaServer(this: Node<MasterScadaServerCredentials>, config: MasterScadaServerDef): void {
     RED.nodes.createNode(this, config);
     const node = this as ServerNode;
     const creds = node.credentials ?? {};
+    const users = acceptUsers(node);
     try {
       const timeoutS = Number(config.timeout);
       const url = (config.url ?? '').trim();
@@ -45,11 +47,10 @@ export = function (RED: NodeAPI): void {
         client,
         session,
         fixedSessionId,
-        cleanups: new UserCleanups(),
         secrets: () => [creds.password, fixedSessionId, session.id === undefined ? undefined : String(session.id)].filter((s): s is string => Boolean(s)),
       };
     } catch (err) {
-      node.configError = err instanceof Error ? err : new Error(String(err));
+      node.configError = asError(err);
       node.error(RED._('masterscada-server.errors.config', { message: node.configError.message }));
     }
 
@@ -58,7 +59,7 @@ export = function (RED: NodeAPI): void {
       if (!connection) return done();
       // Log out only when the server node is deleted: after a restart or any deploy the nodes resume
       // their subscriptions, which live inside this session (the server ends it after its idle time).
-      const closing = connection.cleanups
+      const closing = users
         .settled(USER_CLEANUP_LIMIT_MS)
         .then(() => connection.session.close({ logout: removed }))
         .catch(() => undefined)

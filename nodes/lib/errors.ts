@@ -24,6 +24,11 @@ export function msgError(err: unknown): MsgError {
   return { code: 'INTERNAL', message: describeError(err), retriable: false };
 }
 
+/** `err` itself when it is an Error, else an Error with its text (what `done(err)` and `configError` need). */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(describeError(err));
+}
+
 /** Short status text for an error: the code, then as much of the message as fits. */
 export function errorStatusText(err: unknown): string {
   if (err instanceof IntegrationError) return `${err.code}: ${err.message}`;

@@ -1,7 +1,7 @@
 import type { Node } from 'node-red';
+import type { UsersOf } from './config-users';
 import type { MasterScadaClient } from '../../src/masterscada/client';
 import type { MasterScadaSession } from '../../src/masterscada/session';
-import type { UserCleanups } from './user-cleanups';
 
 /** What a `masterscada-server` config node offers the nodes that use it. */
 export interface MasterScadaConnection {
@@ -10,13 +10,11 @@ export interface MasterScadaConnection {
   session: MasterScadaSession;
   /** The pasted session id, if one is used (a credential: hash it, never store or log it). */
   fixedSessionId: string | undefined;
-  /** Users' close promises: the config node waits for them before it logs out. */
-  cleanups: UserCleanups;
   /** Password and session ids, to mask in any text that leaves the package. */
   secrets(): string[];
 }
 
-export interface MasterScadaServerNode extends Node {
+export interface MasterScadaServerNode extends Node, UsersOf {
   /** Undefined when the settings are unusable; `configError` then says why. */
   readonly masterscada: MasterScadaConnection | undefined;
   readonly configError: Error | undefined;

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../src/shared/errors';
+import type { BackfillInfo } from '../../src/masterscada/event-poller';
 import type { EventPacket, EventSelection } from '../../src/masterscada/types';
 import { EVENT_ID_FIELD_ID, standardField, timeToIso } from '../../src/masterscada/vendor';
 
@@ -144,4 +145,10 @@ function integer(value: unknown, what: string): number {
 /** A notice on the output, told apart from records by `msg.control`. */
 export function noticeMessage(control: 'resubscribed' | 'gap' | 'backfill', payload: Record<string, unknown>): { topic: string; control: string; payload: Record<string, unknown> } {
   return { topic: control, control, payload };
+}
+
+/** What a `gap` or `backfill` notice says about the archive read over the lost stretch. */
+export function backfillPayload(b: BackfillInfo | undefined): Record<string, unknown> {
+  if (!b) return { recovered: 0, archiveComplete: false };
+  return { recovered: b.recovered, archiveComplete: b.complete, from: new Date(b.from).toISOString(), ...(b.to === undefined ? {} : { to: new Date(b.to).toISOString() }) };
 }

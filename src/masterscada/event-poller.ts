@@ -249,6 +249,11 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     this.setState({ state: 'stopped' });
   }
 
+  /** Delete a subscription this poller will not resume (one made with other selections): best effort, bounded in time, never throws. */
+  discardSubscription(sessionId: ScadaId, subscriptionId: ScadaId): Promise<void> {
+    return this.deleteQuietly(sessionId, subscriptionId);
+  }
+
   private request(mark: () => void, waiters: Waiter[]): Promise<void> {
     if (this.stopping.signal.aborted) return Promise.reject(new ClosedError('event polling stopped'));
     if (this.halted && this.haltError !== undefined) return Promise.reject(this.haltError);

@@ -352,6 +352,17 @@ describe('scada-events node', () => {
     assert.equal(sim.sessionCount, 0);
   });
 
+  it('should delete its subscription before the server node logs out when both are removed in one deploy', async () => {
+    // In the node's own flow, Node-RED stops the server node in the same pass as the node.
+    await load({}, { z: 'f1' });
+    await waitFor(() => sim.requestsFor('PublishEvents').length > 0, 'polling');
+    await helper.setFlows(flow({}, { z: 'f1' }).filter((n) => n.id !== 'ev' && n.id !== 'srv') as never, 'nodes');
+    await waitFor(() => sim.requestsFor('Logout').length === 1, 'logout');
+    const order = sim.requests.map((r) => r.method).filter((m) => m === 'DeleteSubscription' || m === 'Logout');
+    assert.deepEqual(order, ['DeleteSubscription', 'Logout'], `the server node waits for its user: ${JSON.stringify(sim.requests.slice(-6).map((r) => r.method))}`);
+    assert.equal(sim.sessionCount, 0);
+  });
+
   it('should share one login between two nodes using the same server', async () => {
     sim.raise();
     const base = flow();

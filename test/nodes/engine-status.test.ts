@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { ConfigError, HttpStatusError, IntegrationError, TransportError } from '../../src/shared/errors';
+import { eventCountStatus, monitorStatus, pollerFailureStatus, pollerNoticeStatus, pollerStateStatus, pollingStatus } from '../../nodes/lib/engine-status';
+import { StatusWords } from '../../nodes/lib/status';
+import { translator } from './catalog';
+
+describe('engine state and failure → node status', () => {
+  describe('bpm-monitor', () => {
+    const words = new StatusWords('bpm-monitor', translator('en-US', 'bpm-monitor'));
+
+    it('should show each monitor state in its colour, as a key the editor translates', () => {
+      assert.deepEqual(monitorStatus(words, { state: 'resolving' }), { fill: 'yellow', shape: 'ring', text: 'bpm-monitor.status.resolving' });
+      assert.deepEqual(monitorStatus(words, { state: 'connecting' }), { fill: 'yellow', shape: 'ring', text: 'bpm-monitor.status.connecting' });
+      assert.deepEqual(monitorStatus(words, { state: 'connected' }), { fill: 'green', shape: 'dot', text: 'bpm-monitor.status.connected' });
+      assert.deepEqual(monitorStatus(words, { state: 'stopped' }), { fill: 'grey', shape: 'ring', text: 'bpm-monitor.status.closed' });
+      assert.deepEqual(monitorStatus(words, { state: 'idle' }), { fill: 'grey', shape: 'dot', text: '' });
+    });
+
+    it('should count down a reconnect and show a failure that will not pass as a red dot', () => {
+      assert.deepEqual(monitorStatus(words, { state: 'reconnecting', retryInMs: 2100, error: new TransportError('refused') }), { fill: 'red', shape: 'ring', text: 'no connection, retry in 3 s' });
+      assert.equal(monitorStatus(words, { state: 'reconnecting', error: new TransportError('refused') }).text, 'no connection, retry in 0 s', 'no delay given');
+      assert.deepEqual(monitorStatus(words, { state: 'failed', error: new ConfigError('no such process') }), { fill: 'red', shape: 'dot', text: 'failed: check the settings' });
+    });
+  });
+
+  describe('scada-events', () => {
+    const words = new StatusWords('scada-events', translator('en-US', 'scada-events'));
+
+    it('should show connecting at once, and polling only when nothing more useful is shown', () => {
+      assert.deepEqual(pollerStateStatus(words, 'connecting', 'connected'), { kind: 'connecting', status: { fill: 'yellow', shape: 'ring', text: 'scada-events.status.connecting' } });
+      const polling = { kind: 'connected', status: { fill: 'green', shape: 'dot', text: 'scada-events.status.polling' } };
+      for (const shown of [undefined, 'connecting', 'retrying', 'error'] as const) {
+        assert.deepEqual(pollerStateStatus(words, 'polling', shown), polling, `after ${String(shown)}`);
+        assert.deepEqual(pollingStatus(words, shown), polling, `after ${String(shown)}`);
+      }
+      for (const shown of ['connected', 'warning'] as const) {
+        assert.equal(pollerStateStatus(words, 'polling', shown), undefined, `a ${shown} status stays`);
+        assert.equal(pollingStatus(words, shown), undefined, `a ${shown} status stays`);
+      }
+      assert.equal(pollerStateStatus(words, 'stopped', undefined), undefined);
+    });
+
+    it('should show the event count with the time, and notices as a yellow dot', () => {
+      const at = new Date(2026, 0, 2, 10, 41, 7);
+      assert.deepEqual(eventCountStatus(words, 12, at), { kind: 'connected', status: { fill: 'green', shape: 'dot', text: 'events: 12 at 10:41:07' } });
+      assert.deepEqual(pollerNoticeStatus(words, 'resubscribed'), { kind: 'warning', status: { fill: 'yellow', shape: 'dot', text: 'scada-events.status.resubscribed' } });
+      assert.deepEqual(pollerNoticeStatus(words, 'gap'), { kind: 'warning', status: { fill: 'yellow', shape: 'dot', text: 'scada-events.status.gap' } });
+    });
+
+    it('should count down a failure the poller retries, and show one that will not heal as a red dot', () => {
+      assert.deepEqual(pollerFailureStatus(words, new HttpStatusError(503, ''), 1500), { kind: 'retrying', status: { fill: 'red', shape: 'ring', text: 'HTTP error, retry in 2 s' } });
+      assert.deepEqual(pollerFailureStatus(words, new IntegrationError('SESSION', 'pasted session ended', { retriable: false }), 1500), {
+        kind: 'error',
+        status: { fill: 'red', shape: 'dot', text: 'failed: session refused' },
+      });
+      // The poller retries anything that does not say otherwise, a fault of our own included.
+      assert.equal(pollerFailureStatus(words, new Error('a bug'), 1000).kind, 'retrying');
+    });
+  });
+});
