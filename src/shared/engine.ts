@@ -35,11 +35,13 @@ export interface EngineFailure {
  * refused login, a key that does not exist, a pasted id that died, a closed
  * session, bad settings) stops the engine until the user acts, since retrying
  * on a timer would only repeat it (or lock a directory account). Everything
- * else, including a consumer that threw, is retried with backoff. Classified
- * by code, never by message text; an abort is never fatal (it ends the loop).
+ * else, including a consumer that threw, is retried with backoff. An HTTP 4xx
+ * is retried too: a proxy or a runtime that is still starting answers 404 or
+ * 403 for a while, and halting on it would leave alarms waiting for a person.
+ * Classified by code, never by message text; an abort is never fatal.
  */
 export function isFatal(err: unknown): boolean {
-  return err instanceof IntegrationError && !err.retriable && err.code !== 'ABORTED';
+  return err instanceof IntegrationError && !err.retriable && err.code !== 'ABORTED' && err.code !== 'HTTP_STATUS';
 }
 
 export function toError(err: unknown): Error {

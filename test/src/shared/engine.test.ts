@@ -33,18 +33,19 @@ describe('engine vocabulary', () => {
     assert.deepEqual(engine.warnings, ['a tick listener failed: listener bug', 'a tick listener failed: listener bug']);
   });
 
-  it('should call an error no retry cures fatal, by code: refused login, settings, not found, dead pasted id, closed, HTTP 4xx', () => {
+  it('should call an error no retry cures fatal, by code: refused login, settings, not found, dead pasted id, closed', () => {
     assert.equal(isFatal(new LoginRefusedError('refused')), true);
     assert.equal(isFatal(new ConfigError('bad')), true);
     assert.equal(isFatal(new IntegrationError('NOT_FOUND', 'no such key')), true);
     assert.equal(isFatal(new IntegrationError('SESSION', 'pasted id died', { retriable: false })), true);
     assert.equal(isFatal(new ClosedError()), true);
-    assert.equal(isFatal(new HttpStatusError(404, '')), true);
   });
 
-  it('should leave everything else to the backoff: transport, HTTP 5xx, a dead renewable session, a consumer bug, an abort', () => {
+  it('should leave everything else to the backoff: transport, any HTTP status, a dead renewable session, a consumer bug, an abort', () => {
     assert.equal(isFatal(new TransportError('refused')), false);
     assert.equal(isFatal(new HttpStatusError(503, '')), false);
+    assert.equal(isFatal(new HttpStatusError(404, '')), false);
+    assert.equal(isFatal(new HttpStatusError(403, '')), false);
     assert.equal(isFatal(new IntegrationError('SESSION', 'session ended', { retriable: true })), false);
     assert.equal(isFatal(new Error('downstream failed')), false);
     assert.equal(isFatal(new AbortedError()), false);
