@@ -132,6 +132,8 @@ export class EventPoller extends EventEmitter<PollerEvents> {
   private readonly store: CursorStore;
   private loaded: boolean;
   private inFlight: number | undefined;
+  /** The in-flight mark of the next packet, stored ahead in the same write as the ack of the one before. */
+  private nextMarked: number | undefined;
   private lastEventTime: number | undefined;
   private lastEventKeys: string[] = [];
   private halted = false;
@@ -236,6 +238,8 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       this.wake?.();
     }
     await this.loop;
+    // A mark stored ahead for a packet that never came: a later run must not take it as in flight.
+    if (this.nextMarked !== undefined && this.sub) await this.save(this.cursor);
     const closed = new ClosedError('event polling stopped');
     for (const w of [...this.refreshWaiters.splice(0), ...this.resetWaiters.splice(0)]) w.reject(closed);
     if (options.deleteSubscription && this.sub) {
@@ -290,7 +294,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       const info = await this.readArchive(sub.sessionId, from, undefined, undefined, this.backfillResumed, signal);
       this.pendingBackfill = undefined;
       this.backfillResumed = false;
-      await this.store.save(this.cursor);
+      await this.save(this.cursor);
       this.emit('backfill', { ...info, reason });
     }
     if (this.pendingRefresh) {
@@ -348,7 +352,8 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     const redelivered = this.inFlight === seq;
     this.inFlight = undefined;
     // Stored before anything is sent: after a crash from here on, this packet comes again, marked.
-    await this.store.save({ ...this.cursor!, inFlight: seq });
+    if (this.nextMarked !== seq) await this.save({ ...this.cursor!, inFlight: seq });
+    this.nextMarked = undefined;
     if (this.ack !== undefined && seq !== this.ack + 1) {
       // The packet after our ack is gone from the server queue (S4): read what it held from the archive,
       // then reload the current picture.
@@ -362,9 +367,18 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     if (fresh.recs.length > 0 || fresh.deleted.length > 0) await this.options.consumer(fresh, { redelivered });
     this.remember(packet);
     this.ack = seq;
-    await this.store.save(this.cursor);
+    // While draining, the next packet's in-flight mark goes in the same write as this ack (one write per
+    // packet); a crash before it came marks at most that packet as redelivered, never loses one.
+    await this.save(this.cursor, packet.hasMore ? seq + 1 : undefined);
     this.emit('cursor', this.cursor);
     this.emit('answer', { sequenceNumber: seq, records: fresh.recs.length, deleted: fresh.deleted.reduce((n, d) => n + d.eventIds.length, 0), at });
+  }
+
+  /** Every write of the cursor; `nextMarked` = also mark that packet as in flight, ahead of its arrival. */
+  private async save(cursor: Cursor | undefined, nextMarked?: number): Promise<void> {
+    this.nextMarked = undefined;
+    await this.store.save(cursor === undefined || nextMarked === undefined ? cursor : { ...cursor, inFlight: nextMarked });
+    this.nextMarked = nextMarked;
   }
 
   /** Update records already delivered from the archive are not sent a second time. */
@@ -482,7 +496,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
       this.lastEventTime = undefined;
       this.lastEventKeys = [];
     }
-    await this.store.save(this.cursor);
+    await this.save(this.cursor);
     this.emit('cursor', this.cursor);
     this.emit('subscribed', { reason, subscriptionId, ...(previous === undefined ? {} : { previousSubscriptionId: previous }) });
   }
@@ -491,7 +505,7 @@ export class EventPoller extends EventEmitter<PollerEvents> {
     this.resetRequested = false;
     const old = this.sub;
     this.forgetSubscription('reset');
-    await this.store.save(undefined);
+    await this.save(undefined);
     this.emit('cursor', undefined);
     if (old) await this.deleteQuietly(old.sessionId, old.subscriptionId);
   }
