@@ -52,6 +52,18 @@ describe('EventPoller', () => {
   const publishes = (): number => sim.requestsFor('PublishEvents').length;
   const eventIds = (): string[] => delivered.flatMap((p) => p.recs.map((r) => String(r.fields[0])));
 
+  /** A memory store that notes each save with the number of PublishEvents sent by then. */
+  function recordingStore(): { store: MemoryCursorStore; saves: Array<{ ack?: number; inFlight?: number; publishes: number }> } {
+    const store = new MemoryCursorStore();
+    const saves: Array<{ ack?: number; inFlight?: number; publishes: number }> = [];
+    const original = store.save.bind(store);
+    store.save = (c) => {
+      saves.push({ ack: c?.ack, inFlight: c?.inFlight, publishes: publishes() });
+      return original(c);
+    };
+    return { store, saves };
+  }
+
   afterEach(async () => {
     for (const p of pollers) await p.stop();
     await session.close();
@@ -464,13 +476,7 @@ describe('EventPoller', () => {
   it('should store the packet in flight before handing it on and the ack before sending it, and mark a packet in flight at a crash as redelivered', async () => {
     await setup();
     sim.raise();
-    const store = new MemoryCursorStore();
-    const saves: Array<{ ack?: number; inFlight?: number; publishes: number }> = [];
-    const original = store.save.bind(store);
-    store.save = (c) => {
-      saves.push({ ack: c?.ack, inFlight: c?.inFlight, publishes: publishes() });
-      return original(c);
-    };
+    const { store, saves } = recordingStore();
     const infos: DeliveryInfo[] = [];
     const first = poller({ store, consumer: (pk, info) => void (delivered.push(pk), infos.push(info)) });
     first.start();
@@ -505,13 +511,7 @@ describe('EventPoller', () => {
   it('should write the cursor once per packet while draining: the ack of one packet and the in-flight mark of the next together', async () => {
     await setup({ packetSize: 1 });
     for (let i = 0; i < 5; i++) sim.raise();
-    const store = new MemoryCursorStore();
-    const saves: Array<{ ack?: number; inFlight?: number; publishes: number }> = [];
-    const original = store.save.bind(store);
-    store.save = (c) => {
-      saves.push({ ack: c?.ack, inFlight: c?.inFlight, publishes: publishes() });
-      return original(c);
-    };
+    const { store, saves } = recordingStore();
     const atHandOver: Array<{ seq?: number; inFlight?: number }> = [];
     const p = poller({
       store,
