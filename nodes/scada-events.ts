@@ -181,6 +181,7 @@ export = function (RED: NodeAPI): void {
       line.cancel();
       const stopping = (poller ? poller.stop({ deleteSubscription: removed }) : Promise.resolve()).catch(() => undefined).then(async () => {
         if (removed) await cursors.save(undefined);
+        cursors.close();
       });
       // The server node waits for this before it logs out: DeleteSubscription needs the session.
       server.deregister(node, stopping);

@@ -135,6 +135,8 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
   private readonly store: CursorStore;
   private loaded: boolean;
   private inFlight: number | undefined;
+  /** The in-flight mark of the next packet, stored ahead in the same write as the ack of the one before. */
+  private nextMarked: number | undefined;
   private lastEventTime: number | undefined;
   private lastEventKeys: string[] = [];
   private halted = false;
@@ -239,6 +241,8 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
       this.wake?.();
     }
     await this.loop;
+    // A mark stored ahead for a packet that never came: a later run must not take it as in flight.
+    if (this.nextMarked !== undefined && this.sub) await this.save(this.cursor);
     const closed = new ClosedError('event polling stopped');
     for (const w of [...this.refreshWaiters.splice(0), ...this.resetWaiters.splice(0)]) w.reject(closed);
     if (options.deleteSubscription && this.sub) {
@@ -298,7 +302,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
       const info = await this.readArchive(sub.sessionId, from, undefined, undefined, this.backfillResumed, signal);
       this.pendingBackfill = undefined;
       this.backfillResumed = false;
-      await this.store.save(this.cursor);
+      await this.save(this.cursor);
       this.notify('backfill', { ...info, reason });
     }
     if (this.pendingRefresh) {
@@ -356,7 +360,8 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     const redelivered = this.inFlight === seq;
     this.inFlight = undefined;
     // Stored before anything is sent: after a crash from here on, this packet comes again, marked.
-    await this.store.save({ ...this.cursor!, inFlight: seq });
+    if (this.nextMarked !== seq) await this.save({ ...this.cursor!, inFlight: seq });
+    this.nextMarked = undefined;
     if (this.ack !== undefined && seq !== this.ack + 1) {
       // The packet after our ack is gone from the server queue (S4): read what it held from the archive,
       // then reload the current picture.
@@ -370,9 +375,18 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     if (fresh.recs.length > 0 || fresh.deleted.length > 0) await this.options.consumer(fresh, { redelivered });
     this.remember(packet);
     this.ack = seq;
-    await this.store.save(this.cursor);
+    // While draining, the next packet's in-flight mark goes in the same write as this ack (one write per
+    // packet); a crash before it came marks at most that packet as redelivered, never loses one.
+    await this.save(this.cursor, packet.hasMore ? seq + 1 : undefined);
     this.notify('cursor', this.cursor);
     this.notify('answer', { sequenceNumber: seq, records: fresh.recs.length, deleted: fresh.deleted.reduce((n, d) => n + d.eventIds.length, 0), at });
+  }
+
+  /** Every write of the cursor; `nextMarked` = also mark that packet as in flight, ahead of its arrival. */
+  private async save(cursor: Cursor | undefined, nextMarked?: number): Promise<void> {
+    this.nextMarked = undefined;
+    await this.store.save(cursor === undefined || nextMarked === undefined ? cursor : { ...cursor, inFlight: nextMarked });
+    this.nextMarked = nextMarked;
   }
 
   /** Update records already delivered from the archive are not sent a second time. */
@@ -490,7 +504,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
       this.lastEventTime = undefined;
       this.lastEventKeys = [];
     }
-    await this.store.save(this.cursor);
+    await this.save(this.cursor);
     this.notify('cursor', this.cursor);
     this.notify('subscribed', { reason, subscriptionId, ...(previous === undefined ? {} : { previousSubscriptionId: previous }) });
   }
@@ -499,7 +513,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     this.resetRequested = false;
     const old = this.sub;
     this.forgetSubscription('reset');
-    await this.store.save(undefined);
+    await this.save(undefined);
     this.notify('cursor', undefined);
     if (old) await this.deleteQuietly(old.sessionId, old.subscriptionId);
   }

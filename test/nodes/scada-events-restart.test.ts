@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { launchNodeRed, prepareUserDir } from '../../src/cli/node-red-launcher';
 import type { RunningNodeRed } from '../../src/cli/node-red-launcher';
 import type { MasterScadaSimulator } from '../../src/sim/masterscada';
+import { JsonFile } from '../../src/masterscada/file-cursor-store';
 import { acksSent, startSim, waitFor } from '../helpers/masterscada';
 import { packageUnderTest } from '../helpers/node-red-runtime';
 
@@ -144,8 +145,8 @@ describe('scada-events across a Node-RED restart (child process, localfilesystem
       [firstPoll.subscriptionId, ackBeforeRestart],
       'the chosen store holds the ack with the subscription it belongs to',
     );
-    const cursorFile = readFileSync(join(userDir, 'masterscada-cursors', 'ev.json'), 'utf8');
-    assert.equal((JSON.parse(cursorFile) as { ack: number }).ack, ackBeforeRestart, 'the cursor file holds the ack');
+    const cursorFile = readFileSync(join(userDir, 'masterscada-cursors', 'ev.cursor'), 'utf8');
+    assert.equal((new JsonFile(join(userDir, 'masterscada-cursors', 'ev.cursor')).read() as { ack: number }).ack, ackBeforeRestart, 'the cursor file holds the ack');
     assert.ok(!cursorFile.includes(firstPoll.sessionId) && !JSON.stringify(stored).includes(firstPoll.sessionId), 'session id in plain text');
     const firstRunLog = nodeRedLog.join('\n');
     const pollsBeforeRestart = acks().length;
@@ -173,7 +174,7 @@ describe('scada-events across a Node-RED restart (child process, localfilesystem
       assert.deepEqual(secretTraces(logs, secret), [], 'a secret in the Node-RED log');
       for (const file of writtenFiles(userDir)) assert.deepEqual(secretTraces(file.text, secret), [], `a secret in ${file.path}`);
     }
-    assert.ok(writtenFiles(userDir).some((f) => f.path.endsWith(join('masterscada-cursors', 'ev.json'))), 'the cursor file was scanned');
+    assert.ok(writtenFiles(userDir).some((f) => f.path.endsWith(join('masterscada-cursors', 'ev.cursor'))), 'the cursor file was scanned');
     assert.ok(writtenFiles(userDir).some((f) => f.path.endsWith(join('context', 'f1', 'ev.json'))), 'the context file was scanned');
     assert.ok(!logs.includes('memory-only'), 'no memory-store warning for a persistent store');
   });

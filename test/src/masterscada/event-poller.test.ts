@@ -52,6 +52,18 @@ describe('EventPoller', () => {
   const publishes = (): number => sim.requestsFor('PublishEvents').length;
   const eventIds = (): string[] => delivered.flatMap((p) => p.recs.map((r) => String(r.fields[0])));
 
+  /** A memory store that notes each save with the number of PublishEvents sent by then. */
+  function recordingStore(): { store: MemoryCursorStore; saves: Array<{ ack?: number; inFlight?: number; publishes: number }> } {
+    const store = new MemoryCursorStore();
+    const saves: Array<{ ack?: number; inFlight?: number; publishes: number }> = [];
+    const original = store.save.bind(store);
+    store.save = (c) => {
+      saves.push({ ack: c?.ack, inFlight: c?.inFlight, publishes: publishes() });
+      return original(c);
+    };
+    return { store, saves };
+  }
+
   afterEach(async () => {
     for (const p of pollers) await p.stop();
     await session.close();
@@ -464,13 +476,7 @@ describe('EventPoller', () => {
   it('should store the packet in flight before handing it on and the ack before sending it, and mark a packet in flight at a crash as redelivered', async () => {
     await setup();
     sim.raise();
-    const store = new MemoryCursorStore();
-    const saves: Array<{ ack?: number; inFlight?: number; publishes: number }> = [];
-    const original = store.save.bind(store);
-    store.save = (c) => {
-      saves.push({ ack: c?.ack, inFlight: c?.inFlight, publishes: publishes() });
-      return original(c);
-    };
+    const { store, saves } = recordingStore();
     const infos: DeliveryInfo[] = [];
     const first = poller({ store, consumer: (pk, info) => void (delivered.push(pk), infos.push(info)) });
     first.start();
@@ -500,6 +506,63 @@ describe('EventPoller', () => {
     await waitFor(() => again.cursor?.ack === 4, 'packet 4');
     assert.equal(infos.at(-1)?.redelivered, false, 'only the packet in flight is marked');
     assert.deepEqual(subscribed, ['new'], 'resumed without subscribing anew');
+  });
+
+  it('should write the cursor once per packet while draining: the ack of one packet and the in-flight mark of the next together', async () => {
+    await setup({ packetSize: 1 });
+    for (let i = 0; i < 5; i++) sim.raise();
+    const { store, saves } = recordingStore();
+    const atHandOver: Array<{ seq?: number; inFlight?: number }> = [];
+    const p = poller({
+      store,
+      consumer: (pk) => {
+        atHandOver.push({ seq: pk.sequenceNumber, inFlight: store.current?.inFlight });
+        delivered.push(pk);
+      },
+    });
+    p.start();
+    await waitFor(() => p.cursor?.ack === 5, 'ack 5');
+    // The in-flight mark of every packet was stored before it was handed on.
+    assert.deepEqual(
+      atHandOver.map((x) => x.inFlight),
+      atHandOver.map((x) => x.seq),
+    );
+    // Every ack the runtime received was stored before the request that carried it went out.
+    acksSent(sim).forEach((ack, i) => {
+      if (ack === undefined) return;
+      assert.ok(saves.some((x) => x.ack === ack && x.publishes <= i), `ack ${ack} sent before it was stored`);
+    });
+    const fromFirstAck = saves.slice(saves.findIndex((x) => x.ack === 1));
+    assert.deepEqual(
+      fromFirstAck.map((x) => [x.ack, x.inFlight]),
+      [
+        [1, 2],
+        [2, 3],
+        [3, 4],
+        [4, 5],
+        [5, undefined],
+      ],
+      'one write per packet; the last of the drain marks nothing ahead',
+    );
+  });
+
+  it('should take back a mark stored ahead when stopped before that packet came', async () => {
+    await setup({ packetSize: 1 });
+    for (let i = 0; i < 4; i++) sim.raise();
+    const store = new MemoryCursorStore();
+    let stopping: Promise<void> | undefined;
+    const p = poller({
+      store,
+      consumer: (pk) => {
+        delivered.push(pk);
+        if (pk.sequenceNumber === 2) stopping = p.stop();
+      },
+    });
+    p.start();
+    await waitFor(() => stopping !== undefined, 'packet 2');
+    await stopping;
+    assert.equal(store.current?.ack, 2);
+    assert.equal(store.current?.inFlight, undefined, 'packet 3 never came, so a later run must not mark it redelivered');
   });
 
   it('should refresh on request and resolve once RefreshEvents succeeded', async () => {
