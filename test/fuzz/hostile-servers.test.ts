@@ -74,9 +74,8 @@ class Script {
           ? { kind: 'answer', status: 200, body: JSON.stringify({ code: 'OpcUa_BadSessionIdInvalid' }) }
           : { kind: 'answer', status: 500, contentType: platform === 'soap' ? 'text/xml' : 'application/json', body: fsFault(platform, SESSION_FAULT_TEXT, 'soapenv:Client') };
       }
-    } else if (c?.target === 'ws' && this.servedBad > 0) {
-      this.laterOps += 1;
     }
+    // Every ws case must fail; an HTTP call after it (a reconnect timer of the case before) is not "going on".
     if (platform === 'ms') {
       if (op === 'PublishEvents') this.goodPublishes += 1;
       return { kind: 'answer', status: 200, body: JSON.stringify(MS_GOOD[op] ?? { code: 0 }) };
