@@ -41,7 +41,8 @@ export = function (RED: NodeAPI): void {
     /** `done(err)` with `msg.error = {code, message, retriable, serverCode}`: one error per msg, secrets masked. */
     const fail = (err: unknown, msg: NodeMessageInFlow, done: (err?: Error) => void): void => {
       const { logMessage } = catchable(err, connection.secrets(), msg as NodeMessage);
-      done(Object.assign(new Error(logMessage.message), { code: logMessage.code }));
+      // Node-RED puts `toString()` into msg.error.message: the text alone, without "Error: ".
+      done(Object.assign(new Error(logMessage.message), { code: logMessage.code, toString: () => logMessage.message }));
     };
 
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
