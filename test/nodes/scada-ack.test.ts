@@ -57,10 +57,10 @@ describe('scada-ack node', () => {
   let caught: Msg[];
   let statuses: Array<{ fill?: string; shape?: string; text?: string }>;
 
-  function flow(ack: Record<string, unknown> = {}): Array<Record<string, unknown>> {
+  function flow(ack: Record<string, unknown> = {}, server: Record<string, unknown> = {}): Array<Record<string, unknown>> {
     return [
       { id: 'f1', type: 'tab', label: 'test' },
-      { id: 'srv', type: 'masterscada-server', url: sim.url, timeout: 2 },
+      { id: 'srv', type: 'masterscada-server', url: sim.url, timeout: 2, ...server },
       { id: 'ack', type: 'scada-ack', z: 'f1', name: '', server: 'srv', comment: 'from Node-RED', wires: [['out']], ...ack },
       { id: 'out', type: 'helper', z: 'f1' },
       {
@@ -98,8 +98,8 @@ describe('scada-ack node', () => {
     ];
   }
 
-  async function load(ack: Record<string, unknown> = {}, password = PASSWORD): Promise<void> {
-    await helper.load([masterScadaServer, scadaEvents, scadaAck, catchNode, statusNode], flow(ack) as never, { srv: { username: 'demo', password } });
+  async function load(ack: Record<string, unknown> = {}, server: Record<string, unknown> = {}): Promise<void> {
+    await helper.load([masterScadaServer, scadaEvents, scadaAck, catchNode, statusNode], flow(ack, server) as never, { srv: { username: 'demo', password: PASSWORD } });
     helper.getNode('out').on('input', (msg: object) => acked.push(msg as Msg));
     helper.getNode('evout').on('input', (msg: object) => events.push(msg as Msg));
     helper.getNode('hc').on('input', (msg: object) => caught.push(msg as Msg));
@@ -298,7 +298,8 @@ describe('scada-ack node', () => {
   });
 
   it('should close at once with a call in flight: the call is abandoned, nothing reaches Catch, the server node logs out', async () => {
-    await load();
+    // A request timeout longer than the wait below: only abandoning the call lets the close end in time.
+    await load({}, { timeout: 30 });
     const alarm = sim.raise({});
     sim.inject({ kind: 'delay', method: 'Acknowledge', delayMs: 10_000 });
     send({ eventId: alarm.eventId });
