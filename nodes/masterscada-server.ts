@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { MasterScadaClient } from '../src/masterscada/client';
 import { settleWithin } from '../src/shared/close-limit';
 import { MasterScadaSession } from '../src/masterscada/session';
-import type { MethodNames } from '../src/masterscada/vendor';
+import type { AcknowledgeFields, MethodNames } from '../src/masterscada/vendor';
 import { asError } from './lib/errors';
 import type { MasterScadaConnection, MasterScadaServerNode } from './lib/masterscada-connection';
 import { registerTestConnection } from './lib/test-connection';
@@ -39,6 +39,7 @@ export = function (RED: NodeAPI): void {
         tls: config.usetls ? tlsOptionsFrom(RED, config.tls) : undefined,
         // Method names the vendor pages leave open can be corrected in settings.js (docs/masterscada.md).
         methods: (RED.settings as unknown as { masterscadaServerMethods?: Partial<MethodNames> }).masterscadaServerMethods,
+        acknowledgeFields: (RED.settings as unknown as { masterscadaServerAcknowledgeFields?: Partial<AcknowledgeFields> }).masterscadaServerAcknowledgeFields,
       });
       const fixedSessionId = creds.sessionId?.trim() || undefined;
       const session = new MasterScadaSession(client, { login: creds.username ?? '', password: creds.password ?? '', fixedSessionId });

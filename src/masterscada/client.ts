@@ -7,8 +7,10 @@ import { ScadaStatusError } from './errors';
 import { parseStatusCode } from './status-codes';
 import type { StatusCode } from './status-codes';
 import type { DeletedEvents, EventPacket, EventRecord, EventSelection, ItemResult, ScadaId, ServerState } from './types';
-import { DEFAULT_METHOD_NAMES, LOGIN_FIELDS, METHOD_PATH_PREFIX, formatTime } from './vendor';
-import type { MethodNames } from './vendor';
+import { DEFAULT_ACKNOWLEDGE_FIELDS, DEFAULT_METHOD_NAMES, LOGIN_FIELDS, METHOD_PATH_PREFIX, formatTime } from './vendor';
+import type { AcknowledgeFields, MethodNames } from './vendor';
+import { readAckResults } from './acknowledge';
+import type { EventAckResult } from './acknowledge';
 
 export interface MasterScadaClientOptions {
   /** Runtime web server, e.g. `http://10.0.0.5:8043`; a path prefix is kept. */
@@ -18,6 +20,8 @@ export interface MasterScadaClientOptions {
   tls?: TlsOptions;
   /** Override method names the vendor pages do not confirm (see `vendor.ts`). */
   methods?: Partial<MethodNames>;
+  /** Override the field names of the acknowledge call, a guess (see DEFAULT_ACKNOWLEDGE_FIELDS in `vendor.ts`). */
+  acknowledgeFields?: Partial<AcknowledgeFields>;
 }
 
 export interface CallOptions {
@@ -53,10 +57,12 @@ export interface ArchivePage {
  */
 export class MasterScadaClient {
   private readonly methods: Readonly<MethodNames>;
+  private readonly ackFields: Readonly<AcknowledgeFields>;
   private readonly http: HttpTransport;
 
   constructor(options: MasterScadaClientOptions) {
     this.methods = { ...DEFAULT_METHOD_NAMES, ...withoutEmpty(options.methods) };
+    this.ackFields = { ...DEFAULT_ACKNOWLEDGE_FIELDS, ...withoutEmpty(options.acknowledgeFields) };
     this.http = new HttpTransport({
       baseUrl: options.url,
       timeoutMs: options.timeoutMs,
@@ -171,6 +177,17 @@ export class MasterScadaClient {
     return continuationPoint === undefined ? { recs } : { recs, continuationPoint };
   }
 
+  /**
+   * Acknowledge events (spec §5.6; method and body are a guess, see vendor.ts). A Bad `code` fails the whole
+   * call; otherwise the result of each eventId, in the given order.
+   */
+  async acknowledge(sessionId: ScadaId, eventIds: readonly string[], comment: string, options: CallOptions = {}): Promise<EventAckResult[]> {
+    const method = this.methods.acknowledge;
+    const f = this.ackFields;
+    const answer = await this.call(method, { sessionId, [f.eventIds]: eventIds, [f.comment]: comment }, options, { secrets: [String(sessionId)] });
+    return readAckResults(answer[f.results], eventIds, method);
+  }
+
   async close(): Promise<void> {
     await this.http.close();
   }
@@ -281,7 +298,7 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function withoutEmpty(methods: Partial<MethodNames> | undefined): Partial<MethodNames> {
+function withoutEmpty<T extends object>(methods: Partial<T> | undefined): Partial<T> {
   if (!methods) return {};
-  return Object.fromEntries(Object.entries(methods).filter(([, v]) => typeof v === 'string' && v.trim() !== '')) as Partial<MethodNames>;
+  return Object.fromEntries(Object.entries(methods).filter(([, v]) => typeof v === 'string' && v.trim() !== '')) as Partial<T>;
 }

@@ -25,7 +25,7 @@ function classify(name: string, login: boolean): { code: ErrorCode; retriable: b
   if (login && LOGIN_REJECTED_STATUSES.has(name)) return { code: 'SESSION', retriable: false };
   if (SESSION_INVALID_STATUSES.has(name)) return { code: 'SESSION', retriable: true };
   if (SUBSCRIPTION_INVALID_STATUSES.has(name)) return { code: 'SUBSCRIPTION', retriable: true };
-  if (name === 'BadNodeIdUnknown' || name === 'BadMonitoredItemIdInvalid') return { code: 'NOT_FOUND', retriable: false };
+  if (name === 'BadNodeIdUnknown' || name === 'BadMonitoredItemIdInvalid' || name === 'BadEventIdUnknown') return { code: 'NOT_FOUND', retriable: false };
   return { code: 'SERVER', retriable: TRANSIENT_STATUSES.has(name) };
 }
 

@@ -33,6 +33,8 @@ export const STATUS_CODES = Object.freeze({
   BadNoSubscription: 0x80790000,
   BadSequenceNumberUnknown: 0x807a0000,
   BadMessageNotAvailable: 0x807b0000,
+  BadEventIdUnknown: 0x809a0000,
+  BadEventNotAcknowledgeable: 0x80bb0000,
   BadInvalidArgument: 0x80ab0000,
 } as const);
 

@@ -18,6 +18,7 @@ export interface MethodNames {
   publishEvents: string;
   refreshEvents: string;
   getArchivedEvents: string;
+  acknowledge: string;
 }
 
 /**
@@ -36,7 +37,24 @@ export const DEFAULT_METHOD_NAMES: Readonly<MethodNames> = Object.freeze({
   publishEvents: 'PublishEvents',
   refreshEvents: 'RefreshEvents',
   getArchivedEvents: 'GetArchivedEvents',
+  acknowledge: 'Acknowledge',
 });
+
+/**
+ * Acknowledging events (spec §5.6): the vendor pages have no acknowledge method, only that events have an
+ * acknowledged state, time and comment (S11). UNVERIFIED guess, shaped after OPC UA's Acknowledge method
+ * (EventId + Comment, one status per call): `POST /Methods/Acknowledge` with
+ * `{"sessionId", "eventIds":["…"], "comment":"…"}`, answered `{"code":0, "results":[{"statusCode":0}, …]}`, one
+ * result per eventId in request order (a bare status in place of the object is read too; no `results` = all Good).
+ * The method name is in MethodNames; the field names can be changed through the client options too.
+ */
+export interface AcknowledgeFields {
+  eventIds: string;
+  comment: string;
+  results: string;
+}
+
+export const DEFAULT_ACKNOWLEDGE_FIELDS: Readonly<AcknowledgeFields> = Object.freeze({ eventIds: 'eventIds', comment: 'comment', results: 'results' });
 
 /** Login request field names (spec §3.1, inferred: operators have a `login`, S2). */
 export const LOGIN_FIELDS = Object.freeze({ login: 'login', password: 'password' });

@@ -17,7 +17,9 @@ export type ErrorCode =
   | 'CONFIG'
   | 'NOT_ALLOWED'
   | 'CLOSED'
-  | 'PROTOCOL';
+  | 'PROTOCOL'
+  | 'BAD_INPUT'
+  | 'NOT_ACKNOWLEDGED';
 
 export interface IntegrationErrorOptions {
   retriable?: boolean;

@@ -3,6 +3,7 @@ import type { MethodNames } from '../../masterscada/vendor';
 import { AlarmGenerator, seededRandom } from './alarms';
 import type { CodeEncoding, TimeEncoding } from './encoding';
 import type { AlarmSpec } from './events';
+import type { AckRefusal } from './acknowledge';
 import { SimRuntime } from './runtime';
 import type { SimEvent } from './runtime';
 import { SimServer } from './server';
@@ -11,6 +12,7 @@ import type { Fault, LoggedRequest } from './server';
 export type { Fault, FaultKind, LoggedRequest } from './server';
 export type { SimEvent } from './runtime';
 export type { AlarmSpec } from './events';
+export type { AckRefusal } from './acknowledge';
 export type { CodeEncoding, TimeEncoding } from './encoding';
 export { SIM_MESSAGES, SIM_SOURCES } from './alarms';
 
@@ -68,6 +70,8 @@ export interface MasterScadaSimulator {
   clear(eventId: string): SimEvent;
   /** An operator acknowledged the alarm. Inactive + acknowledged alarms are deleted from subscriptions. */
   acknowledge(eventId: string, comment?: string): SimEvent;
+  /** The next acknowledgement(s) through the API of `refusal.eventId` (any event when omitted) get a Bad status (default BadUserAccessDenied). */
+  refuseAcknowledge(refusal?: AckRefusal): void;
   /** Run `steps` steps of the seeded alarm generator now. */
   generate(steps: number): SimEvent[];
   /** Current (active or unacknowledged) alarms. */
@@ -139,6 +143,7 @@ export async function startMasterScadaSimulator(options: MasterScadaSimulatorOpt
     raise: (spec = {}) => runtime.raise(spec),
     clear: (eventId) => runtime.clear(eventId),
     acknowledge: (eventId, comment) => runtime.acknowledge(eventId, comment),
+    refuseAcknowledge: (refusal = {}) => runtime.refuseAcknowledge(refusal),
     generate: (steps) => Array.from({ length: steps }, () => generator.step()),
     currentEvents: () => [...runtime.events.values()],
     forgetEvents: () => runtime.forgetEvents(),

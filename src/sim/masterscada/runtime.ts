@@ -1,4 +1,6 @@
 import type { StatusName } from '../../masterscada/status-codes';
+import { SimAcknowledger } from './acknowledge';
+import type { AckRefusal } from './acknowledge';
 import { encodeTime } from './encoding';
 import type { TimeEncoding } from './encoding';
 import { EventStore } from './events';
@@ -35,11 +37,13 @@ export class SimRuntime {
   private readonly subscriptions: SubscriptionTable;
   private readonly sessions: SessionTable;
   private readonly alarms: EventStore;
+  private readonly acknowledger: SimAcknowledger;
 
   constructor(readonly options: RuntimeOptions) {
     this.subscriptions = new SubscriptionTable(options);
     this.sessions = new SessionTable(options, (id) => this.subscriptions.endSession(id));
     this.alarms = new EventStore(options, (t) => this.subscriptions.deliver(t));
+    this.acknowledger = new SimAcknowledger(this.alarms);
   }
 
   /** Current (active or unacknowledged) alarms by eventId. */
@@ -88,6 +92,17 @@ export class SimRuntime {
   getArchivedEvents(sessionId: unknown, body: Record<string, unknown>): { recs: Array<{ fields: unknown[] }>; continuationPoint?: string } {
     this.sessions.use(sessionId);
     return this.alarms.archived(body);
+  }
+
+  /** The acknowledge method (spec §5.6, guessed): one status per eventId. */
+  acknowledgeEvents(sessionId: unknown, eventIds: unknown, comment: unknown): StatusName[] {
+    this.sessions.use(sessionId);
+    return this.acknowledger.acknowledge(eventIds, comment);
+  }
+
+  /** The next acknowledgement(s) of an event (or of any) through the API are refused with a Bad status. */
+  refuseAcknowledge(refusal: AckRefusal): void {
+    this.acknowledger.refuse(refusal);
   }
 
   // ---- alarms -------------------------------------------------------------

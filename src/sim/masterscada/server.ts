@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { StatusName } from '../../masterscada/status-codes';
-import { LOGIN_FIELDS, METHOD_PATH_PREFIX } from '../../masterscada/vendor';
+import { DEFAULT_ACKNOWLEDGE_FIELDS, LOGIN_FIELDS, METHOD_PATH_PREFIX } from '../../masterscada/vendor';
 import type { MethodNames } from '../../masterscada/vendor';
 import { describeError, snippet } from '../../shared/errors';
 import { FaultQueue } from '../fault-queue';
@@ -85,6 +85,11 @@ export class SimServer {
       [m.refreshEvents]: (b) => (this.runtime.refreshEvents(b.sessionId, b.subscriptionId), {}),
       [m.publishEvents]: (b) => ({ ...this.runtime.publishEvents(b.sessionId, b.subscriptionId, b.ackSequenceNumber) }),
       [m.getArchivedEvents]: (b) => ({ ...this.runtime.getArchivedEvents(b.sessionId, b) }),
+      [m.acknowledge]: (b) => ({
+        [DEFAULT_ACKNOWLEDGE_FIELDS.results]: this.runtime
+          .acknowledgeEvents(b.sessionId, b[DEFAULT_ACKNOWLEDGE_FIELDS.eventIds], b[DEFAULT_ACKNOWLEDGE_FIELDS.comment])
+          .map((s) => ({ statusCode: encodeStatus(s, this.options.codeEncoding) })),
+      }),
     };
     const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => this.handle(req, res);
     this.server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
