@@ -342,10 +342,10 @@ export class BpmMonitor extends GuardedEmitter<BpmMonitorEvents> {
     const { client } = this;
     const { session } = this.options;
     const call = { signal };
+    // A shared process is asked for on every run: one renewed by another monitor is taken at once.
+    if (this.options.sharedProcess) this.process = await this.options.sharedProcess.get(signal);
     if (!this.process) {
-      if (this.options.sharedProcess) {
-        this.process = await this.options.sharedProcess.get(signal);
-      } else if (this.options.processMoniker) {
+      if (this.options.processMoniker) {
         this.process = this.options.processMoniker;
       } else {
         this.connection = await session.connection(signal);
