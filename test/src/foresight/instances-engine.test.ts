@@ -180,6 +180,7 @@ describe('BpmFleet (all running instances of a process)', () => {
     }
     await waitFor(() => last()?.connected === N, 'all reconnected', 10_000);
     const after = { mb: sim.callCount('OpenMetabase'), proc: sim.callCount('OpenBpmProcess'), ws: sim.callCount('OpenMonitoringWS') };
+    // eslint-disable-next-line no-console -- the figures of the run
     console.log(`      session loss, ${N} sockets: OpenMetabase +${after.mb - before.mb}, OpenBpmProcess +${after.proc - before.proc}, OpenMonitoringWS +${after.ws - before.ws}`);
     assert.equal(after.mb - before.mb, 1, 'one OpenMetabase');
     assert.equal(after.proc - before.proc, 1, 'one OpenBpmProcess');
