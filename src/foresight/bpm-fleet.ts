@@ -321,6 +321,16 @@ export class BpmFleet extends GuardedEmitter<BpmFleetEvents> {
       this.notify('notice', { control: 'started', instance, phase: state.phase, stages: state.stages, ...(this.firstScan ? { initial: true } : {}) });
     }
     this.firstScan = false;
+    // A socket that is down may belong to an instance that ended without a final frame: its steps tell.
+    for (const e of [...this.entries.values()]) {
+      if (e.finishing || !e.monitor || e.monitor.state === 'connected') continue;
+      try {
+        const state = await this.client.getInstanceState(process, e.instance, { signal, stateMeanings: this.options.stateMeanings });
+        if (state.phase === 'completed') this.finish(e, 'completed');
+      } catch (err) {
+        if (signal.aborted || isSessionError(err) || err instanceof AbortedError) throw err;
+      }
+    }
     // A socket that gave up (its instance key refused, say) is tried again while the instance is listed.
     for (const e of this.entries.values()) if (e.monitor?.state === 'failed') e.monitor.start();
     this.fill();

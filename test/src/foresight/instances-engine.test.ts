@@ -129,6 +129,14 @@ describe('BpmFleet (all running instances of a process)', () => {
     await waitFor(() => noticesOf('finished').includes(keys[1]), 'finished notice of the removed one');
     assert.equal(notices.find((n) => n.control === 'finished')?.reason, 'removed');
     await waitFor(() => last()?.instances === 1, 'one instance left');
+    // Completed while its socket was down (no final frame reached us): the next scan reads its steps.
+    sim.dropSockets(keys[2]);
+    await waitFor(() => last()?.connected === 0, 'its socket lost');
+    sim.population!.finish(keys[2]);
+    f.rescan();
+    await waitFor(() => noticesOf('finished').includes(keys[2]), 'finished notice from the steps');
+    assert.equal(notices.find((n) => n.control === 'finished' && n.instance.key === keys[2])?.reason, 'completed');
+    assert.equal(last()?.instances, 0);
   });
 
   it('should open at most maxSockets, warn about the others and open one when a socket frees', async () => {
