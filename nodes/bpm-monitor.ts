@@ -71,39 +71,28 @@ export = function (RED: NodeAPI): void {
     let setupError: unknown;
     if (!connection) {
       setupError = new ConfigError(server?.configError?.message ?? RED._('bpm-monitor.errors.no-server'));
-    } else if (config.instances === 'all') {
-      try {
-        fleet = new BpmFleet({
-          client: connection.client,
-          session: connection.session,
-          processKey: config.processKey?.trim() || undefined,
-          processMoniker,
-          scanIntervalMs: positive(config.scanInterval) * 1000 || undefined,
-          maxSockets: positive(config.maxSockets) || undefined,
-          wsPathPrefix: connection.wsPathPrefix,
-          monitoringIdEncoding: connection.wsIdEncoding,
-          tls: connection.tls,
-          withWorkspace: config.workspace === true,
-          logger: nodeLogger(this, secrets),
-        });
-      } catch (err) {
-        setupError = err;
-      }
     } else {
+      const common = {
+        client: connection.client,
+        session: connection.session,
+        processKey: config.processKey?.trim() || undefined,
+        processMoniker,
+        wsPathPrefix: connection.wsPathPrefix,
+        monitoringIdEncoding: connection.wsIdEncoding,
+        tls: connection.tls,
+        withWorkspace: config.workspace === true,
+        logger: nodeLogger(this, secrets),
+      };
       try {
-        monitor = new BpmMonitor({
-          client: connection.client,
-          session: connection.session,
-          processKey: config.processKey?.trim() || undefined,
-          processMoniker,
-          instanceKey: typed(config.instanceKey, config.instanceKeyType),
-          instanceGuid: typed(config.instanceGuid, config.instanceGuidType),
-          wsPathPrefix: connection.wsPathPrefix,
-          monitoringIdEncoding: connection.wsIdEncoding,
-          tls: connection.tls,
-          withWorkspace: config.workspace === true,
-          logger: nodeLogger(this, secrets),
-        });
+        if (config.instances === 'all') {
+          fleet = new BpmFleet({ ...common, scanIntervalMs: positive(config.scanInterval) * 1000 || undefined, maxSockets: positive(config.maxSockets) || undefined });
+        } else {
+          monitor = new BpmMonitor({
+            ...common,
+            instanceKey: typed(config.instanceKey, config.instanceKeyType),
+            instanceGuid: typed(config.instanceGuid, config.instanceGuidType),
+          });
+        }
       } catch (err) {
         setupError = err;
       }

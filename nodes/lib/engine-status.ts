@@ -44,20 +44,13 @@ export function monitorStatus(words: StatusWords, s: MonitorStatus): NodeStatusS
 export function fleetStatus(words: StatusWords, s: FleetStatus): NodeStatusShape {
   const counts = { n: s.instances, m: s.connected, w: s.waiting };
   switch (s.state) {
-    case 'resolving':
-      return words.plain('connecting', 'resolving');
     case 'watching':
       if (s.instances === 0) return words.plain('connected', 'noInstances');
       if (s.waiting > 0) return words.counted('warning', 'instancesOverLimit', counts);
       return words.counted(s.connected === s.instances ? 'connected' : 'connecting', 'instances', counts);
-    case 'reconnecting':
-      return words.retrying(s.error, s.retryInMs ?? 0);
-    case 'failed':
-      return words.failed(s.error);
-    case 'stopped':
-      return words.plain('stopped', 'closed');
     default:
-      return status('idle', '');
+      // The list's own states read as those of one monitor.
+      return monitorStatus(words, { ...s, state: s.state });
   }
 }
 

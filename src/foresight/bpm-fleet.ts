@@ -7,44 +7,45 @@ import type { EngineFailure, EngineStatus } from '../shared/engine';
 import { AbortedError, ConfigError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
-import type { TlsOptions } from '../shared/tls-options';
 import { BpmMonitor } from './bpm-monitor';
-import type { MonitorClient, MonitorFrame, MonitorSession, ProcessProvider } from './bpm-monitor';
+import type { BpmMonitorOptions, MonitorClient, MonitorFrame, MonitorSession, ProcessProvider } from './bpm-monitor';
 import type { BpmOperationSettings, CallOptions, InstanceState, ProcessInstance, WorkspaceStage } from './client';
 import { SessionUnrenewableError, isSessionError } from './errors';
 import type { SessionLease } from './session';
 import { DEFAULT_MAX_INSTANCE_SOCKETS, INSTANCE_SCAN_INTERVAL_MS, frameSaysFinished } from './vendor';
-import type { InstancePhase, MonitoringIdEncoding } from './vendor';
+import type { InstancePhase } from './vendor';
 
 /** The part of PpsomClient the fleet uses. */
 export interface FleetClient extends MonitorClient {
   getInstanceState(process: string, instance: ProcessInstance, options?: CallOptions & BpmOperationSettings): Promise<InstanceState>;
 }
 
-export interface BpmFleetOptions {
+/** The socket settings are those of BpmMonitor, applied to every socket. */
+export interface BpmFleetOptions
+  extends Pick<
+    BpmMonitorOptions,
+    | 'processKey'
+    | 'processMoniker'
+    | 'wsPathPrefix'
+    | 'monitoringIdEncoding'
+    | 'tls'
+    | 'clock'
+    | 'pingIntervalMs'
+    | 'pongTimeoutMs'
+    | 'stableMs'
+    | 'handshakeTimeoutMs'
+    | 'withWorkspace'
+    | 'logger'
+  > {
   client: FleetClient;
   session: MonitorSession;
-  /** Repository key of the process object; or `processMoniker`. */
-  processKey?: string;
-  /** An opened-process moniker from elsewhere: used as is, never renewed or closed. A secret. */
-  processMoniker?: string;
   /** GetProcessInstances every this many ms (and on rescan()); default 30 000. */
   scanIntervalMs?: number;
   /** Sockets open at most; the instances beyond wait for a free one. Default 50. */
   maxSockets?: number;
-  wsPathPrefix?: string;
-  monitoringIdEncoding?: MonitoringIdEncoding;
-  tls?: TlsOptions;
-  clock?: Clock;
   /** Per socket. The jitter defaults to 0.5 here: after a common loss the reconnects spread over half the delay. */
   backoff?: BackoffOptions;
-  pingIntervalMs?: number;
-  pongTimeoutMs?: number;
-  stableMs?: number;
-  handshakeTimeoutMs?: number;
-  withWorkspace?: boolean;
   stateMeanings?: BpmOperationSettings['stateMeanings'];
-  logger?: Logger;
 }
 
 /** Spread of the sockets' reconnects after a loss they share (a session end closes all of them at once). */
