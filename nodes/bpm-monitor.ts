@@ -1,10 +1,12 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { BpmMonitor } from '../src/foresight/bpm-monitor';
+import { BpmFleet } from '../src/foresight/bpm-fleet';
 import type { MonitorTarget } from '../src/foresight/bpm-monitor';
 import { ConfigError } from '../src/shared/errors';
 import { redact } from '../src/shared/logger';
 import { commandOf } from './lib/commands';
-import { monitorStatus } from './lib/engine-status';
+import { fleetStatus, monitorStatus } from './lib/engine-status';
+import { wireFleet } from './lib/bpm-fleet-wiring';
 import { asError, catchable, errorStatusText } from './lib/errors';
 import type { ForesightServerNode } from './lib/foresight-connection';
 import { NodeListeners } from './lib/node-listeners';
@@ -22,6 +24,12 @@ interface BpmMonitorDef extends NodeDef {
   instanceGuidType?: string;
   topic: string;
   workspace: boolean;
+  /** `one` (the key or the newest, default) or `all` (every running instance). */
+  instances?: string;
+  /** `all`: seconds between two GetProcessInstances. */
+  scanInterval?: string | number;
+  /** `all`: sockets open at most. */
+  maxSockets?: string | number;
 }
 
 interface BpmMonitorCredentials {
@@ -59,27 +67,52 @@ export = function (RED: NodeAPI): void {
     };
 
     let monitor: BpmMonitor | undefined;
+    let fleet: BpmFleet | undefined;
     let setupError: unknown;
     if (!connection) {
       setupError = new ConfigError(server?.configError?.message ?? RED._('bpm-monitor.errors.no-server'));
     } else {
+      const common = {
+        client: connection.client,
+        session: connection.session,
+        processKey: config.processKey?.trim() || undefined,
+        processMoniker,
+        wsPathPrefix: connection.wsPathPrefix,
+        monitoringIdEncoding: connection.wsIdEncoding,
+        tls: connection.tls,
+        withWorkspace: config.workspace === true,
+        logger: nodeLogger(this, secrets),
+      };
       try {
-        monitor = new BpmMonitor({
-          client: connection.client,
-          session: connection.session,
-          processKey: config.processKey?.trim() || undefined,
-          processMoniker,
-          instanceKey: typed(config.instanceKey, config.instanceKeyType),
-          instanceGuid: typed(config.instanceGuid, config.instanceGuidType),
-          wsPathPrefix: connection.wsPathPrefix,
-          monitoringIdEncoding: connection.wsIdEncoding,
-          tls: connection.tls,
-          withWorkspace: config.workspace === true,
-          logger: nodeLogger(this, secrets),
-        });
+        if (config.instances === 'all') {
+          fleet = new BpmFleet({ ...common, scanIntervalMs: positive(config.scanInterval) * 1000 || undefined, maxSockets: positive(config.maxSockets) || undefined });
+        } else {
+          monitor = new BpmMonitor({
+            ...common,
+            instanceKey: typed(config.instanceKey, config.instanceKeyType),
+            instanceGuid: typed(config.instanceGuid, config.instanceGuidType),
+          });
+        }
       } catch (err) {
         setupError = err;
       }
+    }
+    if (fleet && server) {
+      const active = fleet;
+      monitorSecrets = () => active.secrets();
+      server.register(this);
+      wireFleet(this, active, {
+        report,
+        reported: () => (lastReported = ''),
+        status: (s) => this.status(fleetStatus(words, s)),
+        closedStatus: () => this.status(words.plain('stopped', 'closed')),
+        warn: (text) => this.warn(text),
+        t: (key, values) => RED._(key, values),
+        topicFor,
+        badInput: () => new ConfigError(RED._('bpm-monitor.errors.bad-input-all')),
+        deregister: (stopping) => server.deregister(this, stopping),
+      });
+      return;
     }
     if (!monitor || !server) {
       // Every input repeats the settings error.
@@ -155,6 +188,11 @@ export = function (RED: NodeAPI): void {
     credentials: { processMoniker: { type: 'password' } },
   });
 };
+
+function positive(value: string | number | undefined): number {
+  const n = Number(value);
+  return value !== '' && Number.isFinite(n) && n > 0 ? n : 0;
+}
 
 function instanceOf(t: MonitorTarget): { key: string; guid: string } {
   return { key: t.key, guid: t.guid };

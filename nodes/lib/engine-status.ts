@@ -4,6 +4,7 @@
  * colour and text can be checked without a runtime.
  */
 import type { MonitorStatus } from '../../src/foresight/bpm-monitor';
+import type { FleetStatus } from '../../src/foresight/bpm-fleet';
 import type { PollerState } from '../../src/masterscada/event-poller';
 import type { NodeStatusShape, StatusKind, StatusWords } from './status';
 import { status } from './status';
@@ -32,6 +33,24 @@ export function monitorStatus(words: StatusWords, s: MonitorStatus): NodeStatusS
       return words.plain('stopped', 'closed');
     default:
       return status('idle', '');
+  }
+}
+
+/**
+ * *All running instances*: "12 instances, 12 connected" (green dot) when every
+ * followed instance has its socket, a yellow ring while some connect, a yellow
+ * dot when the socket limit leaves instances without one.
+ */
+export function fleetStatus(words: StatusWords, s: FleetStatus): NodeStatusShape {
+  const counts = { n: s.instances, m: s.connected, w: s.waiting };
+  switch (s.state) {
+    case 'watching':
+      if (s.instances === 0) return words.plain('connected', 'noInstances');
+      if (s.waiting > 0) return words.counted('warning', 'instancesOverLimit', counts);
+      return words.counted(s.connected === s.instances ? 'connected' : 'connecting', 'instances', counts);
+    default:
+      // The list's own states read as those of one monitor.
+      return monitorStatus(words, { ...s, state: s.state });
   }
 }
 

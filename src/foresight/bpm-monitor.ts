@@ -73,12 +73,34 @@ export interface BpmMonitorOptions {
    */
   withWorkspace?: boolean;
   logger?: Logger;
+  /**
+   * The opened process, shared with other monitors of the same process (one
+   * OpenBpmProcess for all of them). The monitor then neither opens, keeps
+   * alive nor closes the process: the owner of the provider does.
+   */
+  sharedProcess?: ProcessProvider;
+  /**
+   * A frame after which the instance is over: when the socket then closes
+   * normally (1000) the monitor ends in state `finished` instead of reconnecting.
+   */
+  isFinalFrame?: (payload: unknown) => boolean;
 }
+
+/** An opened process several monitors share (see BpmFleet). */
+export interface ProcessProvider {
+  /** The opened-process moniker, opening it (once, however many ask) when there is none. */
+  get(signal: AbortSignal): Promise<string>;
+  /** A SESSION fault came back for `process`: forget it if it is still the current one. */
+  invalidate(process: string): void;
+}
+
+/** Close code of a normal closure: with a final frame before it, the instance is over. */
+const NORMAL_CLOSURE = 1000;
 
 /** Limit for the best-effort CloseBpmProcess on stop or give-up. */
 const PROCESS_CLOSE_TIMEOUT_MS = 2000;
 
-export type MonitorState = 'idle' | 'resolving' | 'connecting' | 'connected' | 'reconnecting' | 'stopped' | 'failed';
+export type MonitorState = 'idle' | 'resolving' | 'connecting' | 'connected' | 'reconnecting' | 'stopped' | 'failed' | 'finished';
 
 /** `retryInMs`, `attempt`: while `reconnecting`; `error`: while `reconnecting` or `failed`. */
 export type MonitorStatus = EngineStatus<MonitorState>;
@@ -145,10 +167,12 @@ export class BpmMonitor extends GuardedEmitter<BpmMonitorEvents> {
   private lastTarget: MonitorTarget | undefined;
   private lastSeen: number | undefined;
   private frameQueue: Promise<void> = Promise.resolve();
+  /** The socket in use delivered a final frame (`isFinalFrame`). */
+  private finalSeen = false;
 
   constructor(options: BpmMonitorOptions) {
     super(options.logger ?? silentLogger);
-    if (!options.processKey && !options.processMoniker) throw new ConfigError('set the process object key or an opened process moniker');
+    if (!options.processKey && !options.processMoniker && !options.sharedProcess) throw new ConfigError('set the process object key or an opened process moniker');
     this.options = options;
     this.client = options.session.track(options.client);
     this.clock = options.clock ?? systemClock;
@@ -251,6 +275,11 @@ export class BpmMonitor extends GuardedEmitter<BpmMonitorEvents> {
       try {
         const end = await this.attempt(signal);
         if (signal.aborted || gen !== this.generation) return;
+        if (this.finalSeen && end.code === NORMAL_CLOSURE) {
+          await this.frameQueue;
+          if (gen === this.generation) this.setState({ state: 'finished' });
+          return;
+        }
         error = end.error ?? new TransportError(`monitoring socket closed (${end.code}${end.reason ? ` ${snippet(end.reason, 123)}` : ''})`);
       } catch (err) {
         if (signal.aborted || gen !== this.generation || err instanceof AbortedError) return;
@@ -313,6 +342,8 @@ export class BpmMonitor extends GuardedEmitter<BpmMonitorEvents> {
     const { client } = this;
     const { session } = this.options;
     const call = { signal };
+    // A shared process is asked for on every run: one renewed by another monitor is taken at once.
+    if (this.options.sharedProcess) this.process = await this.options.sharedProcess.get(signal);
     if (!this.process) {
       if (this.options.processMoniker) {
         this.process = this.options.processMoniker;
@@ -351,10 +382,11 @@ export class BpmMonitor extends GuardedEmitter<BpmMonitorEvents> {
 
   /** Best-effort CloseBpmProcess for a process we opened; a pasted process moniker belongs to someone else. */
   private async closeOwnProcess(proc: string | undefined): Promise<void> {
-    if (proc && !this.options.processMoniker) await this.client.closeBpmProcess(proc, { timeoutMs: PROCESS_CLOSE_TIMEOUT_MS });
+    if (proc && !this.options.processMoniker && !this.options.sharedProcess) await this.client.closeBpmProcess(proc, { timeoutMs: PROCESS_CLOSE_TIMEOUT_MS });
   }
 
   private forgetSession(): void {
+    if (this.process && this.options.sharedProcess) this.options.sharedProcess.invalidate(this.process);
     if (this.connection) this.options.session.invalidate(this.connection);
     this.connection = undefined;
     this.process = undefined;
@@ -363,6 +395,8 @@ export class BpmMonitor extends GuardedEmitter<BpmMonitorEvents> {
 
   private acquireLease(): void {
     this.releaseLease();
+    // The owner of a shared process keeps the session alive for all its monitors.
+    if (this.options.sharedProcess) return;
     const proc = this.process!;
     this.lease = this.options.session.acquire(async (signal) => {
       try {
@@ -386,6 +420,7 @@ export class BpmMonitor extends GuardedEmitter<BpmMonitorEvents> {
   private async runSocket(target: MonitorTarget, signal: AbortSignal): Promise<SocketEnd> {
     const address = this.socketAddress(target.url);
     let stableTimer: TimerHandle | undefined;
+    this.finalSeen = false;
     const socket = openMonitoringSocket(address, {
       clock: this.clock,
       tls: this.options.tls,
@@ -407,6 +442,7 @@ export class BpmMonitor extends GuardedEmitter<BpmMonitorEvents> {
       },
       onFrame: (payload, isBinary) => {
         const frame: MonitorFrame = { payload, isBinary, instance: { key: target.key, guid: target.guid }, url: target.url };
+        if (this.options.isFinalFrame?.(payload)) this.finalSeen = true;
         if (this.options.withWorkspace) this.deliverWithWorkspace(frame, signal);
         else this.notify('frame', frame);
       },

@@ -285,3 +285,18 @@ export function instancePhase(stepStates: ReadonlyArray<readonly number[]>, mean
   if (known.length === stepStates.length && known.every((s) => has(s, meanings.completed))) return 'completed';
   return 'idle';
 }
+
+/**
+ * Whether a monitoring frame says its instance is over. The frame format is
+ * not documented (spec §7): this reads the simulator's own `finished: true`;
+ * for a server whose frames say nothing of the kind, the instance list
+ * (GetProcessInstances, where a finished instance shows phase `completed` or
+ * is gone) is the fallback.
+ */
+export function frameSaysFinished(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && (payload as { finished?: unknown }).finished === true;
+}
+
+/** How often `bpm-monitor` in *all running instances* mode lists the instances, and how many sockets it opens at most. */
+export const INSTANCE_SCAN_INTERVAL_MS = 30_000;
+export const DEFAULT_MAX_INSTANCE_SOCKETS = 50;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ConfigError, HttpStatusError, IntegrationError, TransportError } from '../../src/shared/errors';
-import { eventCountStatus, monitorStatus, pollerFailureStatus, pollerNoticeStatus, pollerStateStatus, pollingStatus } from '../../nodes/lib/engine-status';
+import { eventCountStatus, fleetStatus, monitorStatus, pollerFailureStatus, pollerNoticeStatus, pollerStateStatus, pollingStatus } from '../../nodes/lib/engine-status';
 import { StatusWords } from '../../nodes/lib/status';
 import { translator } from './catalog';
 
@@ -20,6 +20,29 @@ describe('engine state and failure → node status', () => {
       assert.deepEqual(monitorStatus(words, { state: 'reconnecting', retryInMs: 2100, error: new TransportError('refused') }), { fill: 'red', shape: 'ring', text: 'no connection, retry in 3 s' });
       assert.equal(monitorStatus(words, { state: 'reconnecting', error: new TransportError('refused') }).text, 'no connection, retry in 0 s', 'no delay given');
       assert.deepEqual(monitorStatus(words, { state: 'failed', error: new ConfigError('no such process') }), { fill: 'red', shape: 'dot', text: 'failed: check the settings' });
+    });
+  });
+
+  describe('bpm-monitor, all running instances', () => {
+    const en = new StatusWords('bpm-monitor', translator('en-US', 'bpm-monitor'));
+    const ru = new StatusWords('bpm-monitor', translator('ru', 'bpm-monitor'));
+    const watching = (instances: number, connected: number, waiting = 0) => ({ state: 'watching' as const, instances, connected, waiting });
+
+    it('should count the instances and their sockets in words, in en-US and ru', () => {
+      assert.deepEqual(fleetStatus(en, watching(12, 12)), { fill: 'green', shape: 'dot', text: '12 instances, 12 connected' });
+      assert.deepEqual(fleetStatus(en, watching(12, 9)), { fill: 'yellow', shape: 'ring', text: '12 instances, 9 connected' });
+      assert.deepEqual(fleetStatus(en, watching(60, 50, 10)), { fill: 'yellow', shape: 'dot', text: '60 instances, 50 connected, 10 over the limit' });
+      assert.deepEqual(fleetStatus(en, watching(0, 0)), { fill: 'green', shape: 'dot', text: 'bpm-monitor.status.noInstances' });
+      assert.equal(fleetStatus(ru, watching(12, 9)).text, 'экземпляров: 12, подключено: 9');
+      assert.equal(fleetStatus(ru, watching(60, 50, 10)).text, 'экземпляров: 60, подключено: 50, сверх лимита: 10');
+    });
+
+    it('should show the instance list failing like the other nodes do', () => {
+      const zero = { instances: 0, connected: 0, waiting: 0 };
+      assert.deepEqual(fleetStatus(en, { state: 'resolving', ...zero }), { fill: 'yellow', shape: 'ring', text: 'bpm-monitor.status.resolving' });
+      assert.deepEqual(fleetStatus(en, { state: 'reconnecting', retryInMs: 2100, error: new TransportError('refused'), ...zero }), { fill: 'red', shape: 'ring', text: 'no connection, retry in 3 s' });
+      assert.deepEqual(fleetStatus(en, { state: 'failed', error: new ConfigError('no such process'), ...zero }), { fill: 'red', shape: 'dot', text: 'failed: check the settings' });
+      assert.deepEqual(fleetStatus(en, { state: 'stopped', ...zero }), { fill: 'grey', shape: 'ring', text: 'bpm-monitor.status.closed' });
     });
   });
 

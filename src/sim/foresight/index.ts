@@ -74,8 +74,8 @@ export interface ForesightSimulator {
   clearFaults(): void;
   /** End every session as if its inactivity timeout passed; returns how many ended. */
   expireSessions(): number;
-  /** Cut every monitoring socket without a close frame. */
-  dropSockets(): void;
+  /** Cut every monitoring socket (or those of one instance) without a close frame. */
+  dropSockets(instanceKey?: string): void;
   /** Stop answering WebSocket pings and pushing frames (a half-open connection). */
   setSilent(silent: boolean): void;
   close(): Promise<void>;
@@ -148,7 +148,7 @@ export async function startForesightSimulator(options: ForesightSimulatorOptions
     inject: (fault) => endpoint.inject(fault),
     clearFaults: () => endpoint.clearFaults(),
     expireSessions: () => sessions.expireAll(),
-    dropSockets: () => monitoring.dropAll(),
+    dropSockets: (instanceKey) => monitoring.dropAll(instanceKey),
     setSilent: (silent) => {
       monitoring.silent = silent;
     },

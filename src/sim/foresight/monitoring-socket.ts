@@ -67,9 +67,9 @@ export class MonitoringSockets {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, token));
   }
 
-  /** Cut every socket without a close frame (a dropped network). */
-  dropAll(): void {
-    for (const ws of this.bindings.keys()) ws.terminate();
+  /** Cut every socket (or those of one instance) without a close frame (a dropped network). */
+  dropAll(instanceKey?: string): void {
+    for (const [ws, b] of this.bindings) if (instanceKey === undefined || b.token.instanceKey === instanceKey) ws.terminate();
   }
 
   /** `count` `state` frames with no changes to every socket of the instance, sent at once. */
