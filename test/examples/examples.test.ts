@@ -208,7 +208,9 @@ describe('examples: each one deployed into a real Node-RED with the real notific
   });
 
   it('should have deployed every shipped example', function () {
-    assert.deepEqual([...examples.keys()].filter((n) => !tested.has(n)), [], 'examples without a deploy test');
+    // Tested in their own files: dashboard.test.ts.
+    const testedElsewhere = new Set(['masterscada/alarm-table-dashboard.json']);
+    assert.deepEqual([...examples.keys()].filter((n) => !tested.has(n) && !testedElsewhere.has(n)), [], 'examples without a deploy test');
   });
 
   /** Waits until the runtime has answered `n` more PublishEvents. */
