@@ -4,6 +4,10 @@ import { DEFAULT_POLL_INTERVAL_MS, EventPoller } from '../src/masterscada/event-
 import type { Cursor, DeliveryInfo } from '../src/masterscada/event-poller';
 import type { EventPacket } from '../src/masterscada/types';
 import { STANDARD_FIELDS } from '../src/masterscada/vendor';
+import { ActiveAlarmList } from '../src/masterscada/active-alarms';
+import { Coalescer } from '../src/shared/coalescer';
+import { alarmListMessage, eventTimeOf, filterOptions, recordFilter } from './lib/scada-events-alarms';
+import type { FilterDef } from './lib/scada-events-alarms';
 import { ConfigError, describeError } from '../src/shared/errors';
 import { commandOf } from './lib/commands';
 import { eventCountStatus, pollerFailureStatus, pollerNoticeStatus, pollerStateStatus, pollingStatus } from './lib/engine-status';
@@ -18,7 +22,7 @@ import { failOnceStarted } from './lib/settings-error';
 import { StatusLine } from './lib/status-line';
 import { StatusWords } from './lib/status';
 
-interface ScadaEventsDef extends NodeDef {
+interface ScadaEventsDef extends NodeDef, FilterDef {
   server: string;
   selections: SelectionDef[];
   pollInterval: string | number;
@@ -27,11 +31,15 @@ interface ScadaEventsDef extends NodeDef {
   fdatasync?: boolean;
   /** Read GetArchivedEvents over a gap or a lost subscription. Default on. */
   backfill?: boolean;
+  /** A second output with the active-alarm list. */
+  alarmList?: boolean;
 }
 
 const ACTIONS = ['refresh', 'reset', 'connect'];
 /** Polling faster than this only loads the runtime. */
 const MIN_POLL_MS = 50;
+/** The active-alarm list goes out at most this often (and once after the last change). */
+const ALARM_LIST_INTERVAL_MS = 250;
 
 export = function (RED: NodeAPI): void {
   function ScadaEvents(this: Node, config: ScadaEventsDef): void {
@@ -52,8 +60,10 @@ export = function (RED: NodeAPI): void {
       return;
     }
     let resolved: ResolvedSelection[];
+    let accepts: ReturnType<typeof recordFilter>;
     try {
       resolved = resolveSelections(config.selections);
+      accepts = recordFilter(filterOptions(config), resolved);
     } catch (err) {
       failOnceStarted(RED, node, words.failed(err), () => report(err));
       return;
@@ -71,6 +81,17 @@ export = function (RED: NodeAPI): void {
       line.flash(words.failed(err));
       report(err);
     });
+    const eventTime = eventTimeOf(resolved);
+    const alarms = config.alarmList === true ? new ActiveAlarmList<Record<string, unknown>>() : undefined;
+    let sentChanges = -1;
+    const alarmSender = new Coalescer(ALARM_LIST_INTERVAL_MS, () => {
+      if (!alarms || closed) return;
+      sentChanges = alarms.changes;
+      node.send([null, alarmListMessage(alarms)] as never);
+    });
+    const alarmsMoved = (): void => {
+      if (alarms && alarms.changes !== sentChanges) alarmSender.poke();
+    };
     const cursors = scadaEventsCursorStore(RED, node, {
       store,
       fingerprint: selectionsFingerprint(connection.url, resolved),
@@ -78,6 +99,7 @@ export = function (RED: NodeAPI): void {
       fdatasync: config.fdatasync === true,
       logger,
       onContextError: (err) => report(err),
+      ...(alarms ? { alarms } : {}),
     });
     let poller: EventPoller | undefined;
     let closed = false;
@@ -92,9 +114,20 @@ export = function (RED: NodeAPI): void {
     const consumer = (packet: EventPacket, info: DeliveryInfo): Promise<void> => {
       // One send per msg: Node-RED deep-clones every msg after the first of an array send.
       for (const msg of packetToMessages(packet, byHandle, onUnknownHandle)) {
+        // Deleted records carry only their eventId, and unshaped ones no names: neither can be filtered.
+        const shaped = msg.recType !== 'Deleted' && msg.unshaped !== true;
+        const accepted = !shaped || accepts(msg);
+        if (alarms && msg.eventId !== undefined && (msg.recType === 'Update' || msg.recType === 'Refresh' || msg.recType === 'Deleted')) {
+          const key = `${msg.clientHandle}|${msg.eventId}`;
+          if (msg.recType !== 'Deleted' && accepted) alarms.upsert(key, eventTime(msg), msg.payload);
+          else alarms.remove(key);
+        }
+        // Filtered out: not sent, but acked with the packet like the rest.
+        if (!accepted) continue;
         if (info.redelivered) msg.redelivered = true;
         node.send(msg as unknown as NodeMessage);
       }
+      alarmsMoved();
       // Node-RED hands msgs to the wired nodes on a later turn of the event loop (setImmediate). Resolve only
       // after that turn, so the ack is stored once the next nodes have the msgs: a crash before then repeats
       // the packet, marked, instead of losing it.
@@ -111,6 +144,18 @@ export = function (RED: NodeAPI): void {
         store: cursors,
         ...(initialReason ? { initialReason: initialReason as never } : {}),
         backfill: config.backfill !== false,
+        ...(alarms
+          ? {
+              refreshBracket: {
+                started: () => alarms.refreshStarted(),
+                drained: () => {
+                  const changed = alarms.drained();
+                  alarmsMoved();
+                  return changed;
+                },
+              },
+            }
+          : {}),
         pollIntervalMs: Number.isFinite(pollS) ? Math.max(MIN_POLL_MS, pollS * 1000) : DEFAULT_POLL_INTERVAL_MS,
         logger,
       });
@@ -144,8 +189,10 @@ export = function (RED: NodeAPI): void {
       return engine;
     };
 
-    void cursors.loadWithStale().then(({ cursor, stale }) => {
+    void cursors.loadWithStale().then(({ cursor, stale, alarms: stored }) => {
       if (closed) return;
+      // The list as it stood at the stored ack: the dashboard has it again before the first poll.
+      if (alarms && stored !== undefined && alarms.restore(stored)) alarmSender.poke();
       poller = start(cursor, cursor ? undefined : stale ? { reason: 'selections-changed', previousSubscriptionId: stale.subscriptionId } : { reason: 'new' });
       // Made with other selections or another server: not resumable, so do not leave it running.
       if (stale?.sessionId !== undefined) void poller.discardSubscription(stale.sessionId, stale.subscriptionId);
@@ -179,6 +226,7 @@ export = function (RED: NodeAPI): void {
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
       line.cancel();
+      alarmSender.close();
       const stopping = (poller ? poller.stop({ deleteSubscription: removed }) : Promise.resolve()).catch(() => undefined).then(async () => {
         if (removed) await cursors.save(undefined);
         cursors.close();

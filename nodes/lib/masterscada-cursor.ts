@@ -23,6 +23,8 @@ export interface StoredCursor extends Omit<Cursor, 'sessionId'> {
   savedAt: number;
   sessionSealed?: string;
   sessionHash?: string;
+  /** The active-alarm list as it stood at this ack (ActiveAlarmList.toJSON), when the node keeps one. */
+  alarms?: unknown;
 }
 
 /** Node context as the node sees it (callback API, any store). */
@@ -42,12 +44,16 @@ export interface NodeCursorStoreOptions {
   /** A write to the file failed (the context copy is still written). */
   onFileError: (err: unknown) => void;
   onContextError: (err: unknown) => void;
+  /** Saved in the same write as every cursor, so the list never disagrees with the ack. */
+  alarms?: { toJSON(): unknown };
 }
 
 export interface LoadResult {
   cursor?: Cursor;
   /** A cursor made with other selections or another server: its subscription should be deleted. */
   stale?: { sessionId?: ScadaId; subscriptionId: ScadaId };
+  /** The active-alarm list stored with a cursor made with these selections (even when its session cannot be resumed). */
+  alarms?: unknown;
 }
 
 /**
@@ -79,9 +85,10 @@ export class NodeCursorStore implements CursorStore {
     if (!chosen) return {};
     const sessionId = this.openSession(chosen);
     if (chosen.fingerprint !== this.options.fingerprint) return { stale: { subscriptionId: chosen.subscriptionId, ...(sessionId === undefined ? {} : { sessionId }) } };
-    if (sessionId === undefined) return {};
+    const alarms = chosen.alarms === undefined ? {} : { alarms: chosen.alarms };
+    if (sessionId === undefined) return alarms;
     const { subscriptionId, ack, inFlight, lastEventTime, lastEventKeys, backfillFrom } = chosen;
-    return { cursor: { sessionId, subscriptionId, ...defined({ ack, inFlight, lastEventTime, lastEventKeys, backfillFrom }) } };
+    return { cursor: { sessionId, subscriptionId, ...defined({ ack, inFlight, lastEventTime, lastEventKeys, backfillFrom }) }, ...alarms };
   }
 
   async save(cursor: Cursor | undefined): Promise<void> {
@@ -109,6 +116,7 @@ export class NodeCursorStore implements CursorStore {
       subscriptionId,
       ...defined({ ack, inFlight, lastEventTime, lastEventKeys, backfillFrom }),
       ...(fixed ? { sessionHash: hashSession(this.options.key, session) } : { sessionSealed: this.sealSession(cursor.sessionId) }),
+      ...(this.options.alarms ? { alarms: this.options.alarms.toJSON() } : {}),
     };
   }
 

@@ -20,6 +20,8 @@ export interface ScadaEventsCursorOptions {
   logger: Logger;
   /** Reading or writing the context copy failed. */
   onContextError: (err: unknown) => void;
+  /** The active-alarm list, saved with every cursor write. */
+  alarms?: { toJSON(): unknown };
 }
 
 /** Once per runtime start, not once per node and deploy. */
@@ -62,5 +64,6 @@ export function scadaEventsCursorStore(RED: NodeAPI, node: Node, options: ScadaE
       }
     },
     onContextError: options.onContextError,
+    ...(options.alarms ? { alarms: options.alarms } : {}),
   });
 }

@@ -88,6 +88,14 @@ export interface EventPollerOptions {
   /** Read GetArchivedEvents over a gap or a lost subscription (needs `client.getArchivedEvents`). Default true. */
   backfill?: boolean;
   archive?: ArchiveReader;
+  /**
+   * Told where a RefreshEvents bracket opens (the call succeeded; the Refresh
+   * records follow in the queue) and each time the queue is drained (an
+   * answer without hasMore, or an empty one), which is where an open bracket
+   * closes. Both are called between cursor writes, so what they change is
+   * stored with the ack; `drained` returns true when it changed something.
+   */
+  refreshBracket?: { started(): void; drained(): boolean };
   clock?: Clock;
   backoff?: BackoffOptions;
   logger?: Logger;
@@ -315,6 +323,10 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
         throw err;
       }
       this.pendingRefresh = false;
+      if (this.options.refreshBracket) {
+        this.options.refreshBracket.started();
+        await this.save(this.cursor);
+      }
       for (const w of waiting) w.resolve();
     }
     this.setState({ state: 'polling' });
@@ -350,6 +362,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     const at = this.lastAnswer ?? this.clock.now();
     // No sequenceNumber = nothing new; the next request repeats the same ack (S4).
     if (seq === undefined) {
+      if (this.options.refreshBracket?.drained()) await this.save(this.cursor);
       this.notify('answer', { records: 0, deleted: 0, at });
       return;
     }
@@ -374,6 +387,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     const fresh = this.withoutArchived(packet);
     if (fresh.recs.length > 0 || fresh.deleted.length > 0) await this.options.consumer(fresh, { redelivered });
     this.remember(packet);
+    if (!packet.hasMore) this.options.refreshBracket?.drained();
     this.ack = seq;
     // While draining, the next packet's in-flight mark goes in the same write as this ack (one write per
     // packet); a crash before it came marks at most that packet as redelivered, never loses one.
