@@ -7,7 +7,7 @@ import { readExamples } from '../../src/cli/demo-flows';
 import { DEFAULT_FORESIGHT_PORT, DEFAULT_MASTERSCADA_PORT } from '../../src/cli/run-simulators';
 import { packageUnderTest } from '../helpers/node-red-runtime';
 
-const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor'];
+const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor', 'bpm-control'];
 
 interface Registration {
   type: string;
@@ -21,7 +21,7 @@ describe('package layout', function () {
   const pkg = packageUnderTest();
   const entries = Object.entries(pkg.info.json['node-red']?.nodes ?? {});
 
-  it('should map all four node types in package.json "node-red.nodes"', function () {
+  it('should map every node type in package.json "node-red.nodes"', function () {
     assert.deepEqual(entries.map(([name]) => name).sort(), [...NODE_TYPES].sort());
   });
 

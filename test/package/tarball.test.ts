@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { extractPackage, packPackage, type PackResult } from '../helpers/pack';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
 
-const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor'];
+const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor', 'bpm-control'];
 
 interface NodeSet {
   id: string;
@@ -75,7 +75,7 @@ describe('packed tarball', function () {
       if (userModules) rmSync(userModules, { recursive: true, force: true });
     });
 
-    it('should register and enable all four node types without load errors', async function () {
+    it('should register and enable every node type without load errors', async function () {
       const sets = await nodeRed.apiJson<NodeSet[]>('nodes');
       const ours = sets.filter((s) => s.module === pkg.name);
       const types = ours.flatMap((s) => s.types).sort();
