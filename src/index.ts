@@ -45,7 +45,10 @@ export { ForesightSession } from './foresight/session';
 export type { ForesightSessionOptions } from './foresight/session';
 export { BpmMonitor } from './foresight/bpm-monitor';
 export type { BpmMonitorOptions, BpmMonitorEvents, MonitorFrame, MonitorState, MonitorStatus, MonitorTarget } from './foresight/bpm-monitor';
-export { PpsomFaultError } from './foresight/errors';
+export { PpsomFaultError, BpmOperationRefusedError } from './foresight/errors';
+export { BpmController, BpmControlError } from './foresight/bpm-control';
+export type { BpmControllerOptions, ControlOutcome, ControlRequest } from './foresight/bpm-control';
+export type { BpmOperationOutcome, BpmOperationRequest, BpmOperationSettings, StepOperations } from './foresight/client';
 export type { PpsomValue, PpsomWireFormat } from './foresight/codec';
 
 // Simulators (also run by the `bpm-scada-sim` command)

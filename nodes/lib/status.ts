@@ -61,6 +61,7 @@ export const REASON_CODES = [
   'SERVER',
   'NOT_FOUND',
   'CONFIG',
+  'NOT_ALLOWED',
   'CLOSED',
   'ABORTED',
   'INTERNAL',

@@ -221,6 +221,17 @@ export const BPM_OPERATION_CODES: Readonly<Record<string, number>> = {
 export const INSTANCE_LEVEL_OPERATIONS: readonly string[] = ['ProcessStop'];
 
 /**
+ * The step a step operation acts on when no step GUID is given (bpm-control):
+ * `running` = the instance's running step, `before-running` = the step just
+ * before it. inferred from the codes above (StepExecute finishes the active
+ * step, StepReject rejects the finished one before it); not documented.
+ */
+export const DEFAULT_STEP_OF_OPERATION: Readonly<Record<string, 'running' | 'before-running'>> = {
+  StepExecute: 'running',
+  StepReject: 'before-running',
+};
+
+/**
  * How `oper` is written in a request: by name as in the vendor example
  * (`"oper": "ProcessStop"`), or by its code for a server that wants numbers.
  */

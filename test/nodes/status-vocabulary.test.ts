@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ProtocolError, ConfigError, HttpStatusError, TransportError } from '../../src/shared/errors';
-import { PpsomFaultError } from '../../src/foresight/errors';
+import { BpmOperationRefusedError, PpsomFaultError } from '../../src/foresight/errors';
 import { REASON_CODES, STATUS_LOOK, StatusWords, reasonCode, status, wholeSeconds } from '../../nodes/lib/status';
 import { translator } from './catalog';
 
@@ -43,6 +43,19 @@ describe('status vocabulary', () => {
     assert.deepEqual(en.failure(new ConfigError('x'), 1000), { fill: 'red', shape: 'dot', text: 'failed: check the settings' });
     assert.deepEqual(en.failure(new Error('a bug'), 1000), { fill: 'red', shape: 'dot', text: 'failed: internal error' });
     assert.equal(reasonCode({ code: 'SERVER' }), 'INTERNAL', 'only our own error classes name a reason');
+  });
+
+  it('should name a refused operation and the results of bpm-control in words, in en-US and ru', () => {
+    for (const lang of ['en-US', 'ru']) {
+      const t = translator(lang, 'bpm-control');
+      for (const code of REASON_CODES) assert.ok(!t(`bpm-control.status.reason.${code}`).includes(code), `${lang} bpm-control ${code}`);
+    }
+    const en = new StatusWords('bpm-control', translator('en-US', 'bpm-control'));
+    const refused = new BpmOperationRefusedError('StepExecute', '98037', '', []);
+    assert.deepEqual(en.failed(refused), { fill: 'red', shape: 'dot', text: 'failed: not allowed now' });
+    assert.equal(new StatusWords('bpm-control', translator('ru', 'bpm-control')).failed(refused).text, 'сбой: сейчас недоступно');
+    assert.equal(en.counted('warning', 'partly', { oper: 'ProcessStop', n: 1, total: 2, reason: en.reason(refused) }).text, 'ProcessStop: 1 of 2 done, not allowed now');
+    assert.equal(en.counted('connected', 'done', { oper: 'ProcessStop', n: 3 }).text, 'ProcessStop: done for 3');
   });
 
   it('should send texts without numbers as keys the editor translates', () => {
