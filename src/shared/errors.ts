@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'CONFIG'
   | 'NOT_ALLOWED'
   | 'CLOSED'
+  | 'BAD_INPUT'
+  | 'BUSY'
   | 'PROTOCOL';
 
 export interface IntegrationErrorOptions {
