@@ -105,7 +105,7 @@ export class ArchiveReader {
   }
 
   /** Every record of the window; on a failure, what was read so far with `complete: false`. */
-  async read(sessionId: ScadaId, selection: EventSelection, window: ArchiveWindow, signal?: AbortSignal): Promise<ArchiveReadResult> {
+  async read(sessionId: ScadaId, selection: EventSelection, window: ArchiveQuery, signal?: AbortSignal): Promise<ArchiveReadResult> {
     const recs: unknown[][] = [];
     try {
       for await (const page of this.pages(sessionId, selection, window, signal)) recs.push(...page.recs);
