@@ -300,6 +300,7 @@ describe('scada-history node', () => {
     assert.equal(end!.history!.pages, TOTAL / PAGE);
     assert.equal(worstAhead, 0, 'the next page is asked for only after the last one was handed on');
     const growthMb = (heap[1] - heap[0]) / 1024 / 1024;
+    // eslint-disable-next-line no-console
     console.log(`      heap after gc: ${(heap[0] / 1048576).toFixed(1)} MiB at 10 000 records, ${(heap[1] / 1048576).toFixed(1)} MiB at 50 000 (growth ${growthMb.toFixed(1)} MiB)`);
     // Holding the 40 000 records in between would take well over 20 MiB (each payload is an object of 5 keys plus raw).
     assert.ok(growthMb < 8, `heap grew ${growthMb.toFixed(1)} MiB between 10 000 and 50 000 records`);
