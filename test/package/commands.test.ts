@@ -123,7 +123,7 @@ describe('commands', function () {
       assert.doesNotMatch(settings.version, /-git$/, 'the editor shows a development version');
       const nodes = (await (await fetch(new URL('nodes', editor), { headers: { Accept: 'application/json' } })).json()) as { module: string; types: string[]; err?: unknown }[];
       const ours = nodes.filter((s) => s.module === pkg.info.name);
-      assert.equal(ours.flatMap((s) => s.types).length, 4, JSON.stringify(ours));
+      assert.equal(ours.flatMap((s) => s.types).length, 5, JSON.stringify(ours));
       assert.ok(ours.every((s) => !s.err), JSON.stringify(ours));
       demo.child.kill('SIGINT');
       assert.equal(await demo.exited, 0, demo.output.join('\n'));
