@@ -49,29 +49,33 @@ export class EventStore {
   ) {}
 
   raise(spec: AlarmSpec): SimEvent {
-    const now = this.options.now();
+    const event = this.newEvent(spec, this.options.now(), 'Превышение уставки', 500, 100);
+    this.current.set(event.eventId, event);
+    this.changed(event);
+    return event;
+  }
+
+  /** A new active, unacknowledged alarm of `spec`'s object at `time`, with the next eventId. */
+  private newEvent(spec: AlarmSpec, time: number, message: string, severity: number, value: number): SimEvent {
     const n = this.nextEventNumber++;
-    const event: SimEvent = {
+    return {
       eventId: (0x12a5ed000000 + n).toString(16).toUpperCase(),
       taskId: spec.taskId ?? 0,
       itemId: spec.itemId ?? 111,
       path: spec.path ?? '',
       archiveId: spec.archiveId ?? 0,
       SourceName: spec.sourceName ?? `Объект ${spec.itemId ?? 111}`,
-      Message: spec.message ?? 'Превышение уставки',
-      Severity: spec.severity ?? 500,
-      CurrentValue: spec.value ?? 100,
+      Message: spec.message ?? message,
+      Severity: spec.severity ?? severity,
+      CurrentValue: spec.value ?? value,
       Active: true,
       Acked: false,
       Comment: '',
-      Time: now,
-      ActiveTime: now,
+      Time: time,
+      ActiveTime: time,
       InactiveTime: null,
       AckedTime: null,
     };
-    this.current.set(event.eventId, event);
-    this.changed(event);
-    return event;
   }
 
   clear(eventId: string): SimEvent {
@@ -147,25 +151,7 @@ export class EventStore {
     const step = count > 1 ? (to - from) / (count - 1) : 0;
     for (let i = 0; i < count; i++) {
       const time = Math.round(from + i * step);
-      const n = this.nextEventNumber++;
-      const event: SimEvent = {
-        eventId: (0x12a5ed000000 + n).toString(16).toUpperCase(),
-        taskId: spec.taskId ?? 0,
-        itemId: spec.itemId ?? 111,
-        path: spec.path ?? '',
-        archiveId: spec.archiveId ?? 0,
-        SourceName: spec.sourceName ?? `Объект ${spec.itemId ?? 111}`,
-        Message: spec.message ?? `Архивная запись ${i + 1}`,
-        Severity: spec.severity ?? 100 + (i % 900),
-        CurrentValue: spec.value ?? i,
-        Active: true,
-        Acked: false,
-        Comment: '',
-        Time: time,
-        ActiveTime: time,
-        InactiveTime: null,
-        AckedTime: null,
-      };
+      const event = this.newEvent(spec, time, `Архивная запись ${i + 1}`, 100 + (i % 900), i);
       this.journal.push({ number: this.nextJournalNumber++, time, event });
     }
     if (this.journal.length > this.options.archiveSize) this.journal.splice(0, this.journal.length - this.options.archiveSize);
