@@ -1,5 +1,6 @@
 import type { ArchivePage, ArchiveRequest, CallOptions } from './client';
 import type { EventSelection, ScadaId } from './types';
+import { AbortedError } from '../shared/errors';
 import { ARCHIVE, EVENT_ID_FIELD_ID, EVENT_TIME_FIELD_ID, timeToMs } from './vendor';
 
 export interface ArchiveClient {
@@ -16,6 +17,20 @@ export interface ArchiveReaderOptions {
 export interface ArchiveWindow {
   startTime: number;
   endTime?: number;
+}
+
+/** A window plus how to walk it: newest first (`inverse`, from `endTime` back) and at most `limit` records in all. */
+export interface ArchiveQuery extends ArchiveWindow {
+  inverse?: boolean;
+  limit?: number;
+}
+
+/** One page as `pages` yields it: its number (1 = first) and the records read so far, this page included. */
+export interface ArchivePageProgress extends ArchivePage {
+  page: number;
+  total: number;
+  /** The query's `limit` stopped the read before the archive's end (the server had given a continuation point). */
+  limited: boolean;
 }
 
 export interface ArchiveReadResult {
@@ -47,10 +62,18 @@ export class ArchiveReader {
     this.timeoutS = Math.max(1, options.timeoutS ?? ARCHIVE.timeoutS);
   }
 
-  /** Pages as they come; stops after `maxPages`. */
-  async *pages(sessionId: ScadaId, selection: EventSelection, window: ArchiveWindow, signal?: AbortSignal): AsyncGenerator<ArchivePage> {
+  /**
+   * Pages as they come, one request at a time: the next page is asked for only
+   * when the caller takes it, so a caller that handles each page before taking
+   * the next holds one page at most. Stops after `maxPages`, or once `limit`
+   * records were read (a page that would pass it is cut).
+   */
+  async *pages(sessionId: ScadaId, selection: EventSelection, window: ArchiveQuery, signal?: AbortSignal): AsyncGenerator<ArchivePageProgress> {
     let continuationPoint: string | undefined;
+    const limit = window.limit !== undefined && window.limit > 0 ? Math.floor(window.limit) : Number.POSITIVE_INFINITY;
+    let total = 0;
     for (let page = 0; page < this.maxPages; page++) {
+      if (signal?.aborted) throw new AbortedError();
       const answer = await this.client.getArchivedEvents(
         sessionId,
         {
@@ -60,13 +83,20 @@ export class ArchiveReader {
           fields: selection.fields.map((f) => ({ id: f.id })),
           startTime: window.startTime,
           ...(window.endTime === undefined ? {} : { endTime: window.endTime }),
-          maxRecs: this.pageRecords,
+          ...(window.inverse === true ? { inverse: true } : {}),
+          maxRecs: Math.min(this.pageRecords, limit - total),
           timeoutS: this.timeoutS,
           ...(continuationPoint === undefined ? {} : { continuationPoint }),
         },
         { signal },
       );
-      yield answer;
+      // A server may send more than maxRecs: what passes the limit is not handed on.
+      const recs = answer.recs.length > limit - total ? answer.recs.slice(0, limit - total) : answer.recs;
+      total += recs.length;
+      const more = answer.continuationPoint !== undefined || recs.length < answer.recs.length;
+      const limited = total >= limit && more;
+      yield { ...answer, recs, page: page + 1, total, limited };
+      if (limited) return;
       // A continuation point equal to the one sent makes no progress: stop rather than loop.
       if (answer.continuationPoint === undefined || answer.continuationPoint === continuationPoint) return;
       continuationPoint = answer.continuationPoint;
@@ -75,7 +105,7 @@ export class ArchiveReader {
   }
 
   /** Every record of the window; on a failure, what was read so far with `complete: false`. */
-  async read(sessionId: ScadaId, selection: EventSelection, window: ArchiveWindow, signal?: AbortSignal): Promise<ArchiveReadResult> {
+  async read(sessionId: ScadaId, selection: EventSelection, window: ArchiveQuery, signal?: AbortSignal): Promise<ArchiveReadResult> {
     const recs: unknown[][] = [];
     try {
       for await (const page of this.pages(sessionId, selection, window, signal)) recs.push(...page.recs);

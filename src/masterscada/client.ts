@@ -38,6 +38,8 @@ export interface ArchiveRequest {
   fields: Array<{ id: number }>;
   startTime: number;
   endTime?: number;
+  /** Newest first, from `endTime` back (default false: oldest first). */
+  inverse?: boolean;
   maxRecs: number;
   timeoutS: number;
   continuationPoint?: string;
@@ -156,7 +158,7 @@ export class MasterScadaClient {
       archiveId: request.archiveId,
       startTime: formatTime(request.startTime),
       ...(request.endTime === undefined ? {} : { endTime: formatTime(request.endTime) }),
-      inverse: false,
+      inverse: request.inverse === true,
       maxRecs: request.maxRecs,
       maxSize: 0,
       timeout: request.timeoutS,

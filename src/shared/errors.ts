@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'CLOSED'
   | 'PROTOCOL'
   | 'BAD_INPUT'
+  | 'BUSY'
   | 'NOT_ACKNOWLEDGED';
 
 export interface IntegrationErrorOptions {

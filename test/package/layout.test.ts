@@ -7,7 +7,7 @@ import { readExamples } from '../../src/cli/demo-flows';
 import { DEFAULT_FORESIGHT_PORT, DEFAULT_MASTERSCADA_PORT } from '../../src/cli/run-simulators';
 import { packageUnderTest } from '../helpers/node-red-runtime';
 
-const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor', 'scada-ack', 'bpm-control'];
+const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor', 'scada-ack', 'bpm-control', 'scada-history'];
 
 interface Registration {
   type: string;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { extractPackage, packPackage, type PackResult } from '../helpers/pack';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
 
-const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor', 'scada-ack', 'bpm-control'];
+const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor', 'scada-ack', 'bpm-control', 'scada-history'];
 
 interface NodeSet {
   id: string;

@@ -49,29 +49,33 @@ export class EventStore {
   ) {}
 
   raise(spec: AlarmSpec): SimEvent {
-    const now = this.options.now();
+    const event = this.newEvent(spec, this.options.now(), 'Превышение уставки', 500, 100);
+    this.current.set(event.eventId, event);
+    this.changed(event);
+    return event;
+  }
+
+  /** A new active, unacknowledged alarm of `spec`'s object at `time`, with the next eventId. */
+  private newEvent(spec: AlarmSpec, time: number, message: string, severity: number, value: number): SimEvent {
     const n = this.nextEventNumber++;
-    const event: SimEvent = {
+    return {
       eventId: (0x12a5ed000000 + n).toString(16).toUpperCase(),
       taskId: spec.taskId ?? 0,
       itemId: spec.itemId ?? 111,
       path: spec.path ?? '',
       archiveId: spec.archiveId ?? 0,
       SourceName: spec.sourceName ?? `Объект ${spec.itemId ?? 111}`,
-      Message: spec.message ?? 'Превышение уставки',
-      Severity: spec.severity ?? 500,
-      CurrentValue: spec.value ?? 100,
+      Message: spec.message ?? message,
+      Severity: spec.severity ?? severity,
+      CurrentValue: spec.value ?? value,
       Active: true,
       Acked: false,
       Comment: '',
-      Time: now,
-      ActiveTime: now,
+      Time: time,
+      ActiveTime: time,
       InactiveTime: null,
       AckedTime: null,
     };
-    this.current.set(event.eventId, event);
-    this.changed(event);
-    return event;
   }
 
   clear(eventId: string): SimEvent {
@@ -103,8 +107,9 @@ export class EventStore {
 
   /**
    * GetArchivedEvents (spec §5.7): journal entries of the selected object in
-   * [startTime, endTime], oldest first, at most `maxRecs` (0 = 1000) per answer,
-   * with a 10-digit `continuationPoint` (the next entry's number) while more remain.
+   * [startTime, endTime], oldest first (newest first with `inverse: true`), at
+   * most `maxRecs` (0 = 1000) per answer, with a 10-digit `continuationPoint`
+   * (the next entry's number) while more remain.
    */
   archived(body: Record<string, unknown>): { recs: Array<{ fields: unknown[] }>; continuationPoint?: string } {
     const selection = readSelection({ ...body, clientHandle: 0 });
@@ -115,23 +120,41 @@ export class EventStore {
     const end = body.endTime === undefined ? Number.POSITIVE_INFINITY : timeToMs(body.endTime);
     if (end === undefined) throw new SimStatus('BadInvalidArgument', '"endTime" is not a time');
     const maxRecs = typeof body.maxRecs === 'number' && body.maxRecs > 0 ? Math.floor(body.maxRecs) : 1000;
-    let from = 0;
+    const inverse = body.inverse === true;
+    const oldest = this.journal[0]?.number ?? this.nextJournalNumber;
+    // Journal numbers are consecutive, so an entry's index is its number minus the oldest one's.
+    let index = inverse ? this.journal.length - 1 : 0;
     if (body.continuationPoint !== undefined) {
       const cp = typeof body.continuationPoint === 'string' && /^\d{10}$/.test(body.continuationPoint) ? Number(body.continuationPoint) : NaN;
-      const oldest = this.journal[0]?.number ?? this.nextJournalNumber;
       if (Number.isNaN(cp) || cp < oldest || cp > this.nextJournalNumber) throw new SimStatus('BadContinuationPointInvalid', 'stale or unknown continuation point');
-      from = cp;
+      index = inverse ? Math.min(cp - oldest, this.journal.length - 1) : cp - oldest;
     }
     // Archives are per object: the request has no taskId, so itemId alone selects (0 = every object).
     const wanted = { ...selection, taskId: 0 };
     const recs: Array<{ fields: unknown[] }> = [];
-    for (const entry of this.journal) {
-      if (entry.number < from || entry.time < start || entry.time > end) continue;
+    for (; inverse ? index >= 0 : index < this.journal.length; index += inverse ? -1 : 1) {
+      const entry = this.journal[index];
+      if (entry.time < start || entry.time > end) continue;
       if (!matches(wanted, { ...entry.event, taskId: 0 })) continue;
       if (recs.length === maxRecs) return { recs, continuationPoint: String(entry.number).padStart(10, '0') };
       recs.push({ fields: fieldsOf(selection, entry.event, entry.event.eventId, this.options.timeEncoding) });
     }
     return { recs };
+  }
+
+  /**
+   * Write `count` past transitions into the journal, evenly spread over
+   * [from, to], without telling subscribers (a large archive for history reads).
+   * Each entry is a new active alarm of `spec`'s object, numbered in its Message.
+   */
+  seedArchive(count: number, from: number, to: number, spec: AlarmSpec = {}): void {
+    const step = count > 1 ? (to - from) / (count - 1) : 0;
+    for (let i = 0; i < count; i++) {
+      const time = Math.round(from + i * step);
+      const event = this.newEvent(spec, time, `Архивная запись ${i + 1}`, 100 + (i % 900), i);
+      this.journal.push({ number: this.nextJournalNumber++, time, event });
+    }
+    if (this.journal.length > this.options.archiveSize) this.journal.splice(0, this.journal.length - this.options.archiveSize);
   }
 
   private changed(event: SimEvent): void {

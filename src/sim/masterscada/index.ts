@@ -76,6 +76,8 @@ export interface MasterScadaSimulator {
   generate(steps: number): SimEvent[];
   /** Current (active or unacknowledged) alarms. */
   currentEvents(): SimEvent[];
+  /** Write `count` past entries into the event archive, spread evenly over [from, to] (epoch ms), without telling subscribers. */
+  seedArchive(count: number, from: number, to: number, spec?: AlarmSpec): void;
   /** Forget every current alarm without telling subscribers, so a benchmark feeding millions of alarms keeps the simulator small. */
   forgetEvents(): void;
   /** Every session ends, as if its idle time ran out. Their subscriptions end with them. */
@@ -146,6 +148,7 @@ export async function startMasterScadaSimulator(options: MasterScadaSimulatorOpt
     refuseAcknowledge: (refusal = {}) => runtime.refuseAcknowledge(refusal),
     generate: (steps) => Array.from({ length: steps }, () => generator.step()),
     currentEvents: () => [...runtime.events.values()],
+    seedArchive: (count, from, to, spec) => runtime.seedArchive(count, from, to, spec),
     forgetEvents: () => runtime.forgetEvents(),
     expireSessions: () => runtime.expireSessions(),
     loseSubscriptions: () => runtime.loseSubscriptions(),

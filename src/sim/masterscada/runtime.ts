@@ -119,6 +119,11 @@ export class SimRuntime {
     return this.alarms.acknowledge(eventId, comment);
   }
 
+  /** `count` past journal entries spread over [from, to]; subscribers are not told. */
+  seedArchive(count: number, from: number, to: number, spec: AlarmSpec = {}): void {
+    this.alarms.seedArchive(count, from, to, spec);
+  }
+
   /** Drop every current alarm and its history; subscribers are not told (for benchmarks). */
   forgetEvents(): void {
     this.alarms.forget();

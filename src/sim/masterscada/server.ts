@@ -28,6 +28,8 @@ export interface Fault {
   method?: string;
   /** How many requests it applies to (default 1). */
   times?: number;
+  /** Let this many matching requests pass before the fault applies (e.g. page 3 of an archive read). */
+  skip?: number;
   delayMs?: number;
   status?: number;
   body?: string;

@@ -1,0 +1,118 @@
+/**
+ * The scada-history dialog in a real Node-RED 4 editor in headless Chromium: a wrong window, limit
+ * or cap gets the red border and its validator's message, the fields list says when eventId is missing, the
+ * array cap shows only for array output, and what the dialog saves deploys.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
+import { launchChromium, type Browser } from '../helpers/chromium';
+import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
+import { addNode, cancelDialog, deploy, openDialog, openEditor, waitFor } from './editor-page';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const RED: any;
+
+const ROOT = packageUnderTest().info.root;
+const catalog = (lang: string): Record<string, Record<string, string>> =>
+  (JSON.parse(readFileSync(join(ROOT, 'nodes', 'locales', lang, 'scada-history.json'), 'utf8')) as Record<string, Record<string, Record<string, string>>>)['scada-history'];
+
+describe('editor: the scada-history dialog (Chromium)', function () {
+  this.timeout(180_000);
+  let sim: MasterScadaSimulator;
+  let nodeRed: NodeRedRuntime;
+  let browser: Browser;
+  let page: Page;
+  let serverId: string;
+  let historyId: string;
+
+  before(async function () {
+    sim = await startMasterScadaSimulator({ alarmRate: 0 });
+    nodeRed = await startNodeRedRuntime();
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(30_000);
+    await openEditor(page, nodeRed.url);
+    serverId = await addNode(page, 'masterscada-server', { url: sim.url });
+    historyId = await addNode(page, 'scada-history', { server: serverId });
+  });
+
+  afterEach(async function () {
+    for (let i = 0; i < 5 && (await page.locator('.red-ui-tray').count()) > 0; i++) {
+      await page.evaluate(() => RED.tray.close());
+      await page.waitForTimeout(400);
+    }
+  });
+
+  after(async function () {
+    await browser?.close();
+    await nodeRed?.stop();
+    await sim?.close();
+  });
+
+  async function setField(form: Locator, prop: string, value: string): Promise<Locator> {
+    const input = form.locator(`#node-input-${prop}`);
+    await input.fill(value);
+    await input.dispatchEvent('change');
+    return input;
+  }
+
+  it('should be in the palette with its label, and mark each wrong value red, with its message from the validator', async function () {
+    await page.locator('#red-ui-palette .red-ui-palette-node[data-palette-type="scada-history"]').waitFor({ state: 'attached' });
+    const form = await openDialog(page, 'scada-history', historyId);
+    const en = catalog('en-US');
+    const cases: Array<[string, string, string, string]> = [
+      ['start', 'yesterday', en.errors.start, '-2h'],
+      ['start', '', en.errors.start, '2026-12-01T08:00:00Z'],
+      ['end', '12:00', en.errors.end, ''],
+      ['limit', '-5', en.errors.limit, '100'],
+      ['pageRecords', '0', en.errors.pageRecords, '250'],
+      ['itemId', 'pump', en.errors.itemId, '111'],
+    ];
+    for (const [prop, bad, text, good] of cases) {
+      const input = await setField(form, prop, bad);
+      await waitFor(async () => /input-error/.test((await input.getAttribute('class')) ?? ''), 5000, `${prop}="${bad}" marked red`);
+      const said = await page.evaluate(({ prop, bad }) => {
+        const node = RED.editor.getEditStack().at(-1);
+        return RED.nodes.getType(node.type).defaults[prop].validate.call(node, bad, {});
+      }, { prop, bad });
+      assert.equal(said, text, `${prop}="${bad}"`);
+      await setField(form, prop, good);
+      await waitFor(async () => !/input-error/.test((await input.getAttribute('class')) ?? ''), 5000, `${prop}="${good}" accepted`);
+    }
+    // The array cap only matters for array output.
+    assert.equal(await form.locator('.node-input-maxArray-row').isVisible(), false);
+    await form.locator('#node-input-output').selectOption('array');
+    assert.equal(await form.locator('.node-input-maxArray-row').isVisible(), true);
+    // Removing eventId from the fields says so under the list.
+    const problem = form.locator('#node-input-fields-problem');
+    assert.equal(await problem.isVisible(), false);
+    await form.locator('#node-input-fields-list li').first().hover();
+    await form.locator('#node-input-fields-list li').first().locator('.red-ui-editableList-item-remove').click();
+    await problem.waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await problem.textContent(), en.errors.eventId);
+    await cancelDialog(page);
+  });
+
+  it('should save what the dialog shows, and deploy it', async function () {
+    const form = await openDialog(page, 'scada-history', historyId);
+    await setField(form, 'start', '-30m');
+    await setField(form, 'limit', '1000');
+    await form.locator('#node-input-output').selectOption('array');
+    await form.locator('#node-input-inverse').check();
+    const before = await page.locator('.red-ui-tray').count();
+    await page.locator('#node-dialog-ok').click();
+    await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, before);
+    const saved = await page.evaluate((id) => {
+      const n = RED.nodes.node(id);
+      return { start: n.start, limit: n.limit, output: n.output, inverse: n.inverse, fields: n.fields.map((f: { id: number }) => f.id), valid: n.valid };
+    }, historyId);
+    assert.deepEqual(saved, { start: '-30m', limit: '1000', output: 'array', inverse: true, fields: [1, 2, 3, 4, 5, 6, 12], valid: true });
+    await deploy(page);
+    const flows = await nodeRed.apiJson<Array<{ id: string; type: string; start?: string }>>('flows');
+    assert.equal(flows.find((n) => n.id === historyId)?.start, '-30m');
+    await waitFor(() => !nodeRed.lines.some((l) => /\[error\].*scada-history/.test(l)), 1000, 'no runtime error for the node');
+  });
+});
