@@ -38,7 +38,7 @@ export function ackRequestOf(msg: AckMsg, defaultComment: string, t: Translate):
   if (raw.length > MAX_ACK_EVENT_IDS) throw new BadInputError(t('scada-ack.errors.tooMany', { count: raw.length, max: MAX_ACK_EVENT_IDS }));
   const eventIds: string[] = [];
   for (const id of raw) {
-    // eventId is a string (S3); a number is no event id of the runtime.
+    // eventId is a string (docs/masterscada.md#s3-createmonitoredevents); a number is no event id of the runtime.
     const text = typeof id === 'string' ? id.trim() : '';
     if (text === '' || text.length > MAX_EVENT_ID_LENGTH) throw new BadInputError(t('scada-ack.errors.noEventId'));
     if (!eventIds.includes(text)) eventIds.push(text);

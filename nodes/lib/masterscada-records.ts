@@ -58,7 +58,7 @@ export function resolveSelections(defs: unknown): ResolvedSelection[] {
       names.push(name);
       isTime.push(f.time === true || standardField(id)?.kind === 'time');
     }
-    // Every selection must contain eventId (S3).
+    // Every selection must contain eventId (docs/masterscada.md#s3-createmonitoredevents).
     if (!ids.includes(EVENT_ID_FIELD_ID)) throw new ConfigError(`${where}: the fields must include eventId (id ${EVENT_ID_FIELD_ID})`);
     const path = typeof raw.path === 'string' ? raw.path.trim() : '';
     const topic = typeof raw.topic === 'string' && raw.topic.trim() !== '' ? raw.topic.trim() : `${taskId}/${itemId}${path ? `/${path}` : ''}`;
@@ -89,7 +89,7 @@ export interface EventMessage {
 
 /**
  * One msg per record and one per deleted eventId, in packet order. Values are
- * mapped onto the configured names by position (S4: "in the order given when
+ * mapped onto the configured names by position (docs/masterscada.md#s4-publishevents: "in the order given when
  * subscribing"); time fields become ISO strings with the raw value kept in
  * `payload.raw`. A record for a clientHandle no selection has cannot be
  * shaped: it is sent as the server sent it (`payload` = the raw `fields`

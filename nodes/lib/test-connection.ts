@@ -30,7 +30,7 @@ export interface MasterScadaTestResult {
   projectId: string;
   projectSessionId: string;
   isMaster: boolean;
-  /** The `status` bit mask of GetState (spec §3.2): 0x1 fault, 0x8 error. */
+  /** The `status` bit mask of GetState (docs/masterscada.md#server-state): 0x1 fault, 0x8 error. */
   status: number;
   fault: boolean;
   error: boolean;

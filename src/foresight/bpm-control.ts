@@ -54,7 +54,7 @@ export interface ControlOutcome extends BpmOperationOutcome {
 const PROCESS_CLOSE_TIMEOUT_MS = 2000;
 
 /**
- * Runs ExecuteBpmOperation on instances of one process (spec §4.7), with the
+ * Runs ExecuteBpmOperation on instances of one process (docs/foresight.md#operations-that-change-state), with the
  * step's allowed operations read first (GetBpmStepOperations) so a refused
  * operation is NOT_ALLOWED before any call. Opens the process on the shared
  * session at first use and keeps it open (with a keep-alive lease) until

@@ -80,7 +80,7 @@ export interface FleetFrame extends MonitorFrame {
 export interface FleetNotice {
   control: 'started' | 'finished';
   instance: FleetInstance;
-  /** Inferred from the steps' state codes (spec §5, vendor.ts instancePhase). */
+  /** Inferred from the steps' state codes (docs/foresight.md#state-codes, vendor.ts instancePhase). */
   phase: InstancePhase;
   stages: WorkspaceStage[];
   /** `started`: found by the first scan after start (it was already running). */

@@ -69,7 +69,7 @@ export interface BpmMonitorOptions {
   /**
    * Read GetBpmMonitoringWorkspace after every frame and attach the stages
    * and steps with their states: the documented source of truth, since the
-   * frames' own format is not documented (spec §7 suggestion).
+   * frames' own format is not documented (docs/foresight.md#websocket-monitoring-channel suggestion).
    */
   withWorkspace?: boolean;
   logger?: Logger;
@@ -135,7 +135,7 @@ export interface BpmMonitorEvents {
 /**
  * Follows one BPM process instance: runs the chain OpenMetabase →
  * OpenBpmProcess → GetProcessInstances → GetBpmMonitoringWorkspace →
- * OpenMonitoringWS (spec §8), opens the monitoring WebSocket and emits every
+ * OpenMonitoringWS (docs/foresight.md#call-sequence), opens the monitoring WebSocket and emits every
  * frame. Any loss (close, error, missed pong) leads to a reconnect after a
  * capped, jittered backoff that runs OpenMonitoringWS again, and the whole
  * chain again when the session is gone. An error that will not pass by itself
@@ -316,7 +316,7 @@ export class BpmMonitor extends GuardedEmitter<BpmMonitorEvents> {
       // A token that makes no usable address is the server's answer at fault, not the network.
       if (end.error instanceof IntegrationError && end.error.code !== 'TRANSPORT' && end.error.code !== 'TIMEOUT') throw end.error;
       const why = end.error ? describeError(end.error) : `${end.code} ${end.reason}`;
-      // A path that is always 404 usually means the BI server sits in a virtual directory (spec §7, §11 q1).
+      // A path that is always 404 usually means the BI server sits in a virtual directory (docs/foresight.md#websocket-monitoring-channel).
       const hint = /\b404\b/.test(why) ? ` at ${this.socketPath()}; check the WebSocket path prefix` : '';
       throw new TransportError(`monitoring socket refused: ${why}${hint}`);
     }

@@ -22,7 +22,7 @@ const LOGIN_OPS: readonly string[] = [OP.openMetabase];
 const MAX_MONITORING_URL_LENGTH = 2048;
 
 export interface PpsomClientOptions {
-  /** Full endpoint URL, e.g. `http://bi:8810/FPBI_App_v10.x/axis2/services/PP.SOM.Som` (spec §1.1, §1.2). */
+  /** Full endpoint URL, e.g. `http://bi:8810/FPBI_App_v10.x/axis2/services/PP.SOM.Som` (docs/foresight.md#endpoint-paths). */
   endpoint: string;
   /** JSON (default) or SOAP 1.1. */
   wireFormat?: PpsomWireFormat;
@@ -52,7 +52,7 @@ export interface ProcessInstance {
 }
 
 export interface MonitoringWorkspace {
-  /** GUID of the instance structure, needed by OpenMonitoringWS (spec §4.5). */
+  /** GUID of the instance structure, needed by OpenMonitoringWS (docs/foresight.md#getbpmmonitoringworkspace). */
   instId: string;
   processName: string;
   /** Stages and their steps with their state codes, flattened from the `it` collections. */
@@ -63,17 +63,17 @@ export interface MonitoringWorkspace {
 
 export interface WorkspaceStage {
   name: string;
-  /** `<n>*<stage>` (spec §4.5). */
+  /** `<n>*<stage>` (docs/foresight.md#getbpmmonitoringworkspace). */
   id: string;
   guid: string;
-  /** Opaque codes; 1 and 2 are the only ones the vendor shows (spec §5). */
+  /** Opaque codes; 1 and 2 are the only ones the vendor shows (docs/foresight.md#state-codes). */
   states: number[];
   steps: WorkspaceStep[];
 }
 
 export interface WorkspaceStep {
   name: string;
-  /** `<n>*<stage>@<group>^<step>` (spec §4.5). */
+  /** `<n>*<stage>@<group>^<step>` (docs/foresight.md#getbpmmonitoringworkspace). */
   id: string;
   guid: string;
   type: string;
@@ -87,7 +87,7 @@ export interface Credentials {
 
 /**
  * PP.SOM over JSON or SOAP 1.1 for the session and the BPM monitoring chain
- * (spec §3, §4). Stateless apart from the HTTP pool: monikers are passed in
+ * (docs/foresight.md#session-operations). Stateless apart from the HTTP pool: monikers are passed in
  * and returned, the session owner decides when to open and close them.
  */
 export class PpsomClient {
@@ -135,14 +135,14 @@ export class PpsomClient {
     return result === '1' || result === 'true';
   }
 
-  /** Open the process object `<connection>!<objectKey>`; returns the opened-process moniker (spec §4.1). */
+  /** Open the process object `<connection>!<objectKey>`; returns the opened-process moniker (docs/foresight.md#openbpmprocess). */
   async openBpmProcess(connection: string, objectKey: string, options?: CallOptions & { openForEdit?: boolean }): Promise<string> {
     const result = await this.call(
       OP.openBpmProcess,
       { tObject: { id: `${connection}!${objectKey}` }, tArg: { args: { openForEdit: options?.openForEdit ?? false } } },
       options,
     );
-    // The moniker is nested twice: `id.id` (spec §4.1).
+    // The moniker is nested twice: `id.id` (docs/foresight.md#openbpmprocess).
     const id = text(field(result, 'id'), 'id');
     if (!id) throw new ResponseFormatError('OpenBpmProcess: the answer carries no process moniker');
     return id;
@@ -167,7 +167,7 @@ export class PpsomClient {
     return { instId, processName: text(field(result, 'proc'), 'name'), stages: workspaceStages(result), raw: result };
   }
 
-  /** The `BPMMONID!{GUID}` token for the monitoring WebSocket (spec §4.6). */
+  /** The `BPMMONID!{GUID}` token for the monitoring WebSocket (docs/foresight.md#openmonitoringws). */
   async openMonitoringWS(process: string, instanceKey: string, instanceGuid: string, options?: CallOptions): Promise<string> {
     const result = await this.call(OP.openMonitoringWS, { tObject: { id: process }, tArg: { key: instanceKey, guid: instanceGuid } }, options);
     const url = text(result, 'url');
@@ -178,7 +178,7 @@ export class PpsomClient {
     return url;
   }
 
-  /** Best-effort: the operation is not documented (spec §4.2); every failure is swallowed and reported as false. */
+  /** Best-effort: the operation is not documented (docs/foresight.md#closebpmprocess); every failure is swallowed and reported as false. */
   async closeBpmProcess(process: string, options?: CallOptions): Promise<boolean> {
     try {
       const result = await this.call(OP.closeBpmProcess, { tBpmProcess: { id: process } }, options);
@@ -188,7 +188,7 @@ export class PpsomClient {
     }
   }
 
-  /** The operations each step allows now, for one instance (spec §4.7 GetBpmStepOperations). */
+  /** The operations each step allows now, for one instance (docs/foresight.md#operations-that-change-state GetBpmStepOperations). */
   async getBpmStepOperations(
     process: string,
     instanceKey: string,
@@ -209,7 +209,7 @@ export class PpsomClient {
   }
 
   /**
-   * One ExecuteBpmOperation call (spec §4.7): `oper` on the instances, with the
+   * One ExecuteBpmOperation call (docs/foresight.md#operations-that-change-state): `oper` on the instances, with the
    * step GUID for a step operation. True when the server answers `1`. A fault
    * that says the operation is not available becomes BpmOperationRefusedError.
    */
@@ -288,7 +288,7 @@ export class PpsomClient {
     return steps;
   }
 
-  /** An instance of the list with its stages' states and what it is doing (inferred from the codes, spec §5). */
+  /** An instance of the list with its stages' states and what it is doing (inferred from the codes, docs/foresight.md#state-codes). */
   async getInstanceState(process: string, instance: ProcessInstance, options?: CallOptions & BpmOperationSettings): Promise<InstanceState> {
     const ws = await this.getBpmMonitoringWorkspace(process, instance.key, options);
     const stepStates = ws.stages.flatMap((s) => s.steps.map((st) => st.states));
@@ -324,7 +324,7 @@ function requestSecrets(params: PpsomParams): string[] {
   return out;
 }
 
-/** The newest instance: latest `startDate` (`dd.mm.yyyy hh:mm:ss`, spec §1.5), ties and unreadable dates by the larger key. */
+/** The newest instance: latest `startDate` (`dd.mm.yyyy hh:mm:ss`, docs/foresight.md#value-conventions), ties and unreadable dates by the larger key. */
 export function newestInstance(instances: readonly ProcessInstance[]): ProcessInstance | undefined {
   let best: ProcessInstance | undefined;
   for (const inst of instances) {
@@ -340,7 +340,7 @@ function compareInstances(a: ProcessInstance, b: ProcessInstance): number {
   return (Number(a.key) || 0) - (Number(b.key) || 0);
 }
 
-/** `proc.stages.it[]` → stages, each with the steps of all its step groups (spec §4.5 tree). */
+/** `proc.stages.it[]` → stages, each with the steps of all its step groups (docs/foresight.md#getbpmmonitoringworkspace tree). */
 function workspaceStages(result: PpsomValue): WorkspaceStage[] {
   return items(field(field(result, 'proc'), 'stages')).map((entry) => {
     const stage = field(entry, 'stage');
@@ -409,7 +409,7 @@ export interface InstanceState extends ProcessInstance {
   stages: WorkspaceStage[];
 }
 
-/** A string collection the way the vendor writes it: `{"it": "97976"}` for one, `{"it": [...]}` for several (spec §1.5). */
+/** A string collection the way the vendor writes it: `{"it": "97976"}` for one, `{"it": [...]}` for several (docs/foresight.md#value-conventions). */
 function collectionParam(list: readonly string[]): PpsomParams {
   return { it: list.length === 1 ? list[0] : [...list] };
 }

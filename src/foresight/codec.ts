@@ -13,11 +13,11 @@ import {
   resultElement,
 } from './vendor';
 
-/** How PP.SOM requests and answers are written (spec §1.3); `foresight-server` calls it "transport". */
+/** How PP.SOM requests and answers are written (docs/foresight.md#headers); `foresight-server` calls it "transport". */
 export type PpsomWireFormat = 'json' | 'soap';
 
 /**
- * A PP.SOM value after normalisation: every scalar is a string (spec §1.5),
+ * A PP.SOM value after normalisation: every scalar is a string (docs/foresight.md#value-conventions),
  * empty elements are `""`, repeated elements are arrays.
  */
 export type PpsomValue = string | PpsomValue[] | { [name: string]: PpsomValue };
@@ -64,7 +64,7 @@ export function decodeResponse(
   const parsed = parseBody(wireFormat, text, response.status === 200, quote);
   const fault = parsed === undefined ? undefined : findFault(parsed);
   if (fault) throw new PpsomFaultError(op, fault.code, fault.text, response.status, secrets, quietOps.includes(op));
-  // The vendor's own sample treats every status but 200 as a failure (spec §1.3).
+  // The vendor's own sample treats every status but 200 as a failure (docs/foresight.md#headers).
   if (response.status !== 200) throw new HttpStatusError(response.status, quote());
   const root = resultElement(op);
   if (parsed === undefined || typeof parsed !== 'object' || Array.isArray(parsed) || !(root in parsed)) {
@@ -73,7 +73,7 @@ export function decodeResponse(
   return parsed[root];
 }
 
-/** A collection `{"it": x}` (or `""` when empty) as a list: x is an object for one element, an array for several (spec §1.5). */
+/** A collection `{"it": x}` (or `""` when empty) as a list: x is an object for one element, an array for several (docs/foresight.md#value-conventions). */
 export function items(collection: PpsomValue | undefined): PpsomValue[] {
   if (collection === undefined || typeof collection === 'string' || Array.isArray(collection)) return [];
   const it = collection[COLLECTION_ITEM];
@@ -153,7 +153,7 @@ function parseXml(body: string): PpsomObject {
   return v;
 }
 
-/** `Envelope/Body/<child>` → `{child}`; envelope-less XML (spec §1.4, Fore sample) is passed through. */
+/** `Envelope/Body/<child>` → `{child}`; envelope-less XML (docs/foresight.md#envelopes-and-the-result-element, Fore sample) is passed through. */
 function unwrapSoap(doc: PpsomObject): PpsomObject {
   const body = field(field(doc, 'Envelope'), 'Body');
   if (body === undefined) return doc;
@@ -164,7 +164,7 @@ function unwrapSoap(doc: PpsomObject): PpsomObject {
 function findFault(doc: PpsomObject): { code: string; text: string } | undefined {
   const fault = doc.Fault;
   if (fault === undefined) return undefined;
-  // SOAP 1.2 style Code/Reason is accepted too: the mock's `soapenv:Sender` is SOAP 1.2 vocabulary (spec §6).
+  // SOAP 1.2 style Code/Reason is accepted too: the mock's `soapenv:Sender` is SOAP 1.2 vocabulary (docs/foresight.md#faults).
   const code = text(fault, 'faultcode') || text(field(fault, 'Code'), 'Value');
   const reason = text(fault, 'faultstring') || text(field(fault, 'Reason'), 'Text') || (typeof fault === 'string' ? fault : '');
   return { code, text: reason };

@@ -123,7 +123,7 @@ export function socketError(err: Error): IntegrationError {
   return new TransportError(`monitoring socket failed: ${typeof code === 'string' ? `${code}: ` : ''}${snippet(err.message, 160)}`, { cause: err });
 }
 
-/** Frames are opaque (the vendor documents no format, spec §7): JSON text parsed, other text as is, binary as a Buffer. */
+/** Frames are opaque (the vendor documents no format, docs/foresight.md#websocket-monitoring-channel): JSON text parsed, other text as is, binary as a Buffer. */
 function framePayload(data: WebSocket.RawData, isBinary: boolean): unknown {
   const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
   if (isBinary) return buf;

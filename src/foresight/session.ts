@@ -11,7 +11,7 @@ import { KEEPALIVE_INTERVAL_MS } from './vendor';
 
 export interface ForesightSessionOptions {
   client: PpsomClient;
-  /** Repository description id (`tDef.id`, spec §3.1). */
+  /** Repository description id (`tDef.id`, docs/foresight.md#openmetabase). */
   repositoryId?: string;
   user?: string;
   password?: string;

@@ -5,22 +5,22 @@
  * docs/foresight.md lists each item with the spec section it comes from.
  */
 
-/** Namespace of the operation element in SOAP requests and answers (spec §1.4). */
+/** Namespace of the operation element in SOAP requests and answers (docs/foresight.md#envelopes-and-the-result-element). */
 export const PPSOM_NAMESPACE = 'http://www.fsight.ru/PP.SOM.Som';
 export const SOAP11_ENVELOPE_NAMESPACE = 'http://schemas.xmlsoap.org/soap/envelope/';
 
-/** Request headers per transport (spec §1.3). SOAPAction is not documented; the server dispatches on the body. */
+/** Request headers per transport (docs/foresight.md#headers). SOAPAction is not documented; the server dispatches on the body. */
 export const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';
 export const SOAP_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
-/** Endpoint paths a BI server or web application serves PP.SOM on (spec §1.1, §1.2). */
+/** Endpoint paths a BI server or web application serves PP.SOM on (docs/foresight.md#endpoint-paths). */
 export const PPSOM_PATHS = {
   standalone: '/axis2/services/PP.SOM.Som',
   virtualDir: '/FPBI_App_v10.x/axis2/services/PP.SOM.Som',
   webApp: '/app/PPService.axd',
 } as const;
 
-/** Operation names (spec §3, §4). Answers are always `<Op>Result` (spec §1.4). */
+/** Operation names (docs/foresight.md#session-operations). Answers are always `<Op>Result` (docs/foresight.md#envelopes-and-the-result-element). */
 export const OP = {
   openMetabase: 'OpenMetabase',
   closeMetabase: 'CloseMetabase',
@@ -30,7 +30,7 @@ export const OP = {
   openMonitoringWS: 'OpenMonitoringWS',
   executeBpmOperation: 'ExecuteBpmOperation',
   /**
-   * Not documented in any revision (spec §4.2, §11 q3): the name follows the
+   * Not documented in any revision (docs/foresight.md#closebpmprocess): the name follows the
    * vendor's general Open.../Close... operation pattern and the argument is `tBpmProcess`. Closing is
    * best-effort, so a server without this operation costs one ignored fault.
    */
@@ -41,15 +41,15 @@ export function resultElement(op: string): string {
   return `${op}Result`;
 }
 
-/** The `mode` sent to GetProcessInstances (spec §4.3: `Default` = 0). */
+/** The `mode` sent to GetProcessInstances (docs/foresight.md#getprocessinstances: `Default` = 0). */
 export const INSTANCES_MODE = 'Default';
 
-/** Collections are wrapped as `{"it": x}`, x an object for one element and an array for several (spec §1.5). */
+/** Collections are wrapped as `{"it": x}`, x an object for one element and an array for several (docs/foresight.md#value-conventions). */
 export const COLLECTION_ITEM = 'it';
 
 /**
  * Faults that mean "this moniker (and everything derived from it) is dead".
- * The vendor does not document the text (spec §6, §11 q4); the first pattern
+ * The vendor does not document the text (docs/foresight.md#faults); the first pattern
  * is the text a public mock answers for an unknown session, the others cover
  * plausible English and Russian wordings of an expired or closed session.
  */
@@ -92,25 +92,25 @@ export function classifyFault(faultString: string): FaultKind {
   return 'SERVER';
 }
 
-/** What the simulator answers for an unknown, closed or expired moniker (spec §6, third-party mock). */
+/** What the simulator answers for an unknown, closed or expired moniker (docs/foresight.md#faults, third-party mock). */
 export const SESSION_FAULT_TEXT = 'Некорректный идентификатор сессии';
-/** SOAP 1.1 code for a bad request; the mock's `soapenv:Sender` is SOAP 1.2 vocabulary (spec §6). */
+/** SOAP 1.1 code for a bad request; the mock's `soapenv:Sender` is SOAP 1.2 vocabulary (docs/foresight.md#faults). */
 export const SESSION_FAULT_CODE_SOAP = 'soapenv:Client';
 export const SESSION_FAULT_CODE_JSON = 'soapenv:Sender';
 
-/** The vendor's default inactivity timeout of a repository session, TimeoutSec = 1800 (spec §2.1). */
+/** The vendor's default inactivity timeout of a repository session, TimeoutSec = 1800 (docs/foresight.md#session-timeout). */
 export const SERVER_SESSION_TIMEOUT_MS = 1_800_000;
 /**
- * No ping operation is documented (spec §3.3); a cheap read on the opened
+ * No ping operation is documented (docs/foresight.md#keep-alive); a cheap read on the opened
  * process keeps the session alive. Ten minutes is well inside the default
  * 30-minute timeout, even if one keep-alive fails and the next one is used.
  */
 export const KEEPALIVE_INTERVAL_MS = 600_000;
 
-/** Monitoring channel (spec §7): `ws[s]://<host>[:port][prefix]/service?id=<url>`. */
+/** Monitoring channel (docs/foresight.md#websocket-monitoring-channel): `ws[s]://<host>[:port][prefix]/service?id=<url>`. */
 export const WS_SERVICE_PATH = '/service';
 export const WS_ID_PARAM = 'id';
-/** The vendor example has no virtual directory in the WebSocket address (spec §7); configurable. */
+/** The vendor example has no virtual directory in the WebSocket address (docs/foresight.md#websocket-monitoring-channel); configurable. */
 export const DEFAULT_WS_PATH_PREFIX = '';
 export const MONITORING_URL_PREFIX = 'BPMMONID!';
 
@@ -129,7 +129,7 @@ export const WS_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 export const WS_CLOSE_POLICY = 1008;
 
 /**
- * Monikers are secrets: they carry the session. The shapes of spec §2, used to
+ * Monikers are secrets: they carry the session. The shapes of docs/foresight.md#monikers, used to
  * mask them in text. Linear on any text: a letter run is only tried from its
  * first letter (the lookbehind), and no two quantifiers can share characters.
  * (An unanchored `[A-Z]{16,}!M` retries from every letter of a long capital
@@ -143,7 +143,7 @@ export function maskMonikers(text: string): string {
 
 /**
  * How the monitoring token goes into the socket address. The vendor appends it
- * raw (`…/service?id=` + `BPMMONID!{GUID}`, spec §7 and the OpenMonitoringWS
+ * raw (`…/service?id=` + `BPMMONID!{GUID}`, docs/foresight.md#websocket-monitoring-channel and the OpenMonitoringWS
  * page), which is also what a browser sends, so that is the default.
  * `percent-encoded` encodes `{` and `}` (and anything else outside the URL
  * syntax) for proxies that refuse them; a `foresight-server` setting.
@@ -153,7 +153,7 @@ export const DEFAULT_MONITORING_ID_ENCODING: MonitoringIdEncoding = 'vendor';
 
 export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** `ws[s]://<host>[:port][prefix]/service?id=<url>` for a PP.SOM endpoint (spec §7). */
+/** `ws[s]://<host>[:port][prefix]/service?id=<url>` for a PP.SOM endpoint (docs/foresight.md#websocket-monitoring-channel). */
 export function monitoringSocketAddress(
   endpoint: string | URL,
   pathPrefix: string,
@@ -176,7 +176,7 @@ export function normalisePathPrefix(prefix: string): string {
 }
 
 /**
- * Dates as the server renders them, e.g. `21.06.2024 08:27:14` (spec §1.5, §4.3):
+ * Dates as the server renders them, e.g. `21.06.2024 08:27:14` (docs/foresight.md#value-conventions):
  * `dd.mm.yyyy hh:mm:ss`, seconds and the time optional. The server's time zone
  * is not given; the value is used to order instances, so it is read as UTC.
  * NaN when the text is not such a date.
@@ -195,17 +195,17 @@ export function formatVendorDate(date: Date): string {
 
 // ---------------------------------------------------------------------------
 // BPM operations on running instances (ExecuteBpmOperation, GetBpmStepOperations)
-// and what the state codes of an instance mean (spec §4.7, §5).
+// and what the state codes of an instance mean (docs/foresight.md#operations-that-change-state).
 // ---------------------------------------------------------------------------
 
-/** Documented (spec §4.7): `tBpmProcess` + `tArg.instId` + `tArg.guids.it[]` → `steps.it[] {guid, ops.it[], bindParams, autoExec}`. */
+/** Documented (docs/foresight.md#operations-that-change-state): `tBpmProcess` + `tArg.instId` + `tArg.guids.it[]` → `steps.it[] {guid, ops.it[], bindParams, autoExec}`. */
 export const OP_GET_BPM_STEP_OPERATIONS = 'GetBpmStepOperations';
 
 /**
  * Enum `BProcessMonitoringExecuteOperation` (the `oper` of ExecuteBpmOperation).
- * Only the name `ProcessStop` is documented (spec §4.7); GetBpmStepOperations
+ * Only the name `ProcessStop` is documented (docs/foresight.md#operations-that-change-state); GetBpmStepOperations
  * lists numeric codes (`1` and `8` for the active step of the vendor example),
- * and enums are accepted by name or number (spec §1.5).
+ * and enums are accepted by name or number (docs/foresight.md#value-conventions).
  * inferred: the codes are flag-like (1, 2, 4, 8), `ProcessStop` = 8 (it shows on
  * the active step beside 1), 1 = finish the active step and move on, 2 = reject
  * the finished step before the active one. Nothing here is confirmed; pass
@@ -217,7 +217,7 @@ export const BPM_OPERATION_CODES: Readonly<Record<string, number>> = {
   ProcessStop: 8,
 };
 
-/** Operations on a whole instance: sent without `tArg.guid` (spec §4.7). The others name a step. */
+/** Operations on a whole instance: sent without `tArg.guid` (docs/foresight.md#operations-that-change-state). The others name a step. */
 export const INSTANCE_LEVEL_OPERATIONS: readonly string[] = ['ProcessStop'];
 
 /**
@@ -240,7 +240,7 @@ export const DEFAULT_OPER_ENCODING: OperEncoding = 'name';
 
 /**
  * Faults of ExecuteBpmOperation that mean "the step does not allow this
- * operation now". The text is not documented (spec §6); these cover plausible
+ * operation now". The text is not documented (docs/foresight.md#faults); these cover plausible
  * Russian and English wordings and the simulator's own. Such a fault becomes
  * a BpmOperationRefusedError (code NOT_ALLOWED, never retried).
  */
@@ -257,16 +257,16 @@ export function operationRefusedFaultText(oper: string, instanceKey: string, ste
 }
 
 /**
- * Meaning of the state codes in `states.it` of stages and steps (spec §5).
+ * Meaning of the state codes in `states.it` of stages and steps (docs/foresight.md#state-codes).
  * Only 1 and 2 appear in the vendor's examples.
  * inferred (low confidence): 1 = waiting / not started, 2 = active / running.
  * simulator-only: 3 = completed (STATE_COMPLETED); no completed or
  * stopped code is documented. Overridable where a real server differs.
  */
-/** State codes of the vendor's examples (spec §5): 1 = waiting, 2 = running. */
+/** State codes of the vendor's examples (docs/foresight.md#state-codes): 1 = waiting, 2 = running. */
 export const STATE_WAITING = 1;
 export const STATE_RUNNING = 2;
-/** Our own code for a completed step (the simulator sends it); the vendor shows only 1 and 2 (spec §5). */
+/** Our own code for a completed step (the simulator sends it); the vendor shows only 1 and 2 (docs/foresight.md#state-codes). */
 export const STATE_COMPLETED = 3;
 
 export interface StateCodeMeanings {
@@ -281,7 +281,7 @@ export const STATE_CODE_MEANINGS: StateCodeMeanings = {
 };
 
 /**
- * What an instance is doing, from the states of its steps (inferred, spec §5):
+ * What an instance is doing, from the states of its steps (inferred, docs/foresight.md#state-codes):
  * `running` when a step has a running code, `completed` when every step has a
  * completed code, `idle` when no step runs and not all are completed (stopped,
  * or not yet started), `unknown` when no step carries a code we know.
@@ -299,7 +299,7 @@ export function instancePhase(stepStates: ReadonlyArray<readonly number[]>, mean
 
 /**
  * Whether a monitoring frame says its instance is over. The frame format is
- * not documented (spec §7): this reads the simulator's own `finished: true`;
+ * not documented (docs/foresight.md#websocket-monitoring-channel): this reads the simulator's own `finished: true`;
  * for a server whose frames say nothing of the kind, the instance list
  * (GetProcessInstances, where a finished instance shows phase `completed` or
  * is gone) is the fallback.

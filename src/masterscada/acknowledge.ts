@@ -1,5 +1,5 @@
 /**
- * Acknowledging alarms (spec §5.6): reading the per-event answer of the
+ * Acknowledging alarms (docs/masterscada.md#acknowledging-alarms): reading the per-event answer of the
  * acknowledge method and the one call a flow makes, on the shared session. The
  * method and its body are not documented by the vendor; the guess is in
  * `vendor.ts` (DEFAULT_ACKNOWLEDGE_FIELDS and the `acknowledge` method name).

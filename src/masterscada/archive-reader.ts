@@ -44,7 +44,7 @@ export interface ArchiveReadResult {
 
 /**
  * Reads the event archive of one selection over a time window with
- * GetArchivedEvents (spec §5.7), page by page through `continuationPoint`,
+ * GetArchivedEvents (docs/masterscada.md#archive-read), page by page through `continuationPoint`,
  * each page at most `maxRecs` records. Shared by every node that reads event
  * history; no state besides its settings.
  */
@@ -124,7 +124,7 @@ export function recordTime(selection: EventSelection, fields: unknown[]): number
   return timeToMs(fields[i]);
 }
 
-/** The record's eventId as text, when the selection has it (it must, S3). */
+/** The record's eventId as text, when the selection has it (it must, docs/masterscada.md#s3-createmonitoredevents). */
 export function recordEventId(selection: EventSelection, fields: unknown[]): string | undefined {
   const i = selection.fields.findIndex((f) => f.id === EVENT_ID_FIELD_ID);
   const v = i < 0 ? undefined : fields[i];

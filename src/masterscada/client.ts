@@ -30,7 +30,7 @@ export interface CallOptions {
 
 type Json = Record<string, unknown>;
 
-/** What GetArchivedEvents is asked (spec §5.7); times are epoch ms. */
+/** What GetArchivedEvents is asked (docs/masterscada.md#archive-read); times are epoch ms. */
 export interface ArchiveRequest {
   archiveId: number;
   itemId: number;
@@ -73,7 +73,7 @@ export class MasterScadaClient {
     });
   }
 
-  /** Log in as an operator (an empty login asks for an anonymous session; spec §3.1). */
+  /** Log in as an operator (an empty login asks for an anonymous session; docs/masterscada.md#login). */
   async login(login: string, password: string, options: CallOptions = {}): Promise<{ sessionId: ScadaId; sessionTimeMs?: number }> {
     const body = { [LOGIN_FIELDS.login]: login, [LOGIN_FIELDS.password]: password };
     const answer = await this.call(this.methods.login, body, options, { secrets: [password], login: true });
@@ -86,7 +86,7 @@ export class MasterScadaClient {
     await this.call(this.methods.logout, { sessionId }, options, { secrets: [String(sessionId)] });
   }
 
-  /** Server state; with a session id, a Bad SESSION error says the session is gone (S1). */
+  /** Server state; with a session id, a Bad SESSION error says the session is gone (docs/masterscada.md#s1-getstate). */
   async getState(sessionId?: ScadaId, options: CallOptions = {}): Promise<ServerState> {
     const answer = await this.call(this.methods.getState, sessionId === undefined ? {} : { sessionId }, options, {
       secrets: [sessionId === undefined ? undefined : String(sessionId)],
@@ -108,8 +108,8 @@ export class MasterScadaClient {
   }
 
   /**
-   * Add selections to a subscription (S3). The answer shape is not documented;
-   * per-item `statusCode`s are read when present (spec §5.2) and a Bad one fails
+   * Add selections to a subscription (docs/masterscada.md#s3-createmonitoredevents). The answer shape is not documented;
+   * per-item `statusCode`s are read when present (docs/masterscada.md#selections-and-field-ids) and a Bad one fails
    * the call with the selection's clientHandle in the message.
    */
   async createMonitoredEvents(sessionId: ScadaId, subscriptionId: ScadaId, items: EventSelection[], options: CallOptions = {}): Promise<ItemResult[]> {
@@ -129,7 +129,7 @@ export class MasterScadaClient {
     return items.map((item, index): ItemResult => ({ clientHandle: item.clientHandle, statusName: statuses[index].name }));
   }
 
-  /** Ask for `Refresh` records of every current event (spec §5.4). */
+  /** Ask for `Refresh` records of every current event (docs/masterscada.md#refreshevents). */
   async refreshEvents(sessionId: ScadaId, subscriptionId: ScadaId, options: CallOptions = {}): Promise<void> {
     await this.call(this.methods.refreshEvents, { sessionId, subscriptionId }, options, { secrets: [String(sessionId)] });
   }
@@ -138,7 +138,7 @@ export class MasterScadaClient {
     await this.call(this.methods.deleteSubscription, { sessionId, subscriptionId }, options, { secrets: [String(sessionId)] });
   }
 
-  /** One poll (S4). `ack` is omitted on the first request of a subscription. */
+  /** One poll (docs/masterscada.md#s4-publishevents). `ack` is omitted on the first request of a subscription. */
   async publishEvents(sessionId: ScadaId, subscriptionId: ScadaId, ack: number | undefined, options: CallOptions = {}): Promise<EventPacket> {
     const method = this.methods.publishEvents;
     const body: Json = { sessionId, subscriptionId };
@@ -148,7 +148,7 @@ export class MasterScadaClient {
   }
 
   /**
-   * One page of the event archive (S5, spec §5.7). The request fields are the
+   * One page of the event archive (docs/masterscada.md#s5-getarchivedevents, docs/masterscada.md#archive-read). The request fields are the
    * vendor's; the answer shape is assumed (see ARCHIVE in vendor.ts).
    */
   async getArchivedEvents(sessionId: ScadaId, request: ArchiveRequest, options: CallOptions = {}): Promise<ArchivePage> {
@@ -180,7 +180,7 @@ export class MasterScadaClient {
   }
 
   /**
-   * Acknowledge events (spec §5.6; method and body are a guess, see vendor.ts). A Bad `code` fails the whole
+   * Acknowledge events (docs/masterscada.md#acknowledging-alarms; method and body are a guess, see vendor.ts). A Bad `code` fails the whole
    * call; otherwise the result of each eventId, in the given order.
    */
   async acknowledge(sessionId: ScadaId, eventIds: readonly string[], comment: string, options: CallOptions = {}): Promise<EventAckResult[]> {
@@ -211,7 +211,7 @@ export class MasterScadaClient {
       throw formatError(method, `answer is not JSON: ${clean(response.body) || '(empty)'}`);
     }
     if (nestsDeeperThan(answer)) throw formatError(method, `the answer nests deeper than ${MAX_JSON_DEPTH} levels; refused`);
-    // A non-2xx answer that still carries a Bad code is reported by that code (spec §7.2: error transport is open).
+    // A non-2xx answer that still carries a Bad code is reported by that code (docs/masterscada.md#status-code-encoding: error transport is open).
     const status = isObject(answer) ? parseStatusCode(answer.code) : undefined;
     if (response.status < 200 || response.status >= 300) {
       if (status?.isBad) throw new ScadaStatusError(method, status, errorText(answer, clean, extra.login), extra);

@@ -114,7 +114,7 @@ interface Waiter {
 }
 
 /**
- * The PublishEvents poll/ack loop (spec §5.3, §9): one request in flight,
+ * The PublishEvents poll/ack loop (docs/masterscada.md#publishevents-and-the-ack): one request in flight,
  * `hasMore` drained at once, ack moved only after delivery, gaps and lost
  * sessions/subscriptions recovered with RefreshEvents, transport failures
  * retried with capped, jittered backoff.
@@ -360,7 +360,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
   private async deliver(packet: EventPacket, signal: AbortSignal): Promise<void> {
     const seq = packet.sequenceNumber;
     const at = this.lastAnswer ?? this.clock.now();
-    // No sequenceNumber = nothing new; the next request repeats the same ack (S4).
+    // No sequenceNumber = nothing new; the next request repeats the same ack (docs/masterscada.md#s4-publishevents).
     if (seq === undefined) {
       if (this.options.refreshBracket?.drained()) await this.save(this.cursor);
       this.notify('answer', { records: 0, deleted: 0, at });
@@ -376,7 +376,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     if (this.nextMarked !== seq) await this.save({ ...this.cursor!, inFlight: seq });
     this.nextMarked = undefined;
     if (this.ack !== undefined && seq !== this.ack + 1) {
-      // The packet after our ack is gone from the server queue (S4): read what it held from the archive,
+      // The packet after our ack is gone from the server queue (docs/masterscada.md#s4-publishevents): read what it held from the archive,
       // then reload the current picture.
       const expected = this.ack + 1;
       const from = this.lastEventTime ?? timeToMs(packet.serverTime);

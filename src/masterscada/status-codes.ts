@@ -1,9 +1,9 @@
 /**
  * OPC UA status codes as the MasterSCADA 4D JSON API uses them: the table, the
  * groups the client reacts to, and reading a `code`/`statusCode` field. The
- * runtime names them `OpcUa_<Name>` (S1); whether `code` is sent as a number
- * (unsigned or signed int32), a numeric string or a name is open (spec §7.2),
- * so all are read. The table holds the codes the API is expected to use (spec §7.3).
+ * runtime names them `OpcUa_<Name>` (docs/masterscada.md#s1-getstate); whether `code` is sent as a number
+ * (unsigned or signed int32), a numeric string or a name is open (docs/masterscada.md#status-code-encoding),
+ * so all are read. The table holds the codes the API is expected to use (docs/masterscada.md#status-code-table).
  */
 export const STATUS_CODES = Object.freeze({
   Good: 0x00000000,
@@ -41,12 +41,12 @@ export const STATUS_CODES = Object.freeze({
 /** A name in the table: a misspelt name does not compile. */
 export type StatusName = keyof typeof STATUS_CODES;
 
-/** Text prefix of a status sent as a name (S1). */
+/** Text prefix of a status sent as a name (docs/masterscada.md#s1-getstate). */
 export const STATUS_NAME_PREFIX = 'OpcUa_';
 
-/** Statuses after which the session is gone: log in again (spec §7.4). */
+/** Statuses after which the session is gone: log in again (docs/masterscada.md#lost-session-or-subscription). */
 export const SESSION_INVALID_STATUSES: ReadonlySet<string> = statusSet(['BadSessionIdInvalid', 'BadSessionClosed', 'BadSessionNotActivated']);
-/** Statuses after which the subscription is gone: subscribe again (spec §7.4). */
+/** Statuses after which the subscription is gone: subscribe again (docs/masterscada.md#lost-session-or-subscription). */
 export const SUBSCRIPTION_INVALID_STATUSES: ReadonlySet<string> = statusSet(['BadSubscriptionIdInvalid', 'BadNoSubscription']);
 /** Statuses a login answer uses for wrong credentials. */
 export const LOGIN_REJECTED_STATUSES: ReadonlySet<string> = statusSet(['BadUserAccessDenied', 'BadIdentityTokenInvalid', 'BadIdentityTokenRejected']);
@@ -82,7 +82,7 @@ export interface StatusCode {
 
 /**
  * Read a `code`/`statusCode` field. A missing field means Good (the PublishEvents
- * example answer has no `code`, S4). Returns undefined for anything unreadable.
+ * example answer has no `code`, docs/masterscada.md#s4-publishevents). Returns undefined for anything unreadable.
  */
 export function parseStatusCode(raw: unknown): StatusCode | undefined {
   if (raw === undefined || raw === null) return describeStatus(0);
@@ -111,7 +111,7 @@ export function parseStatusCode(raw: unknown): StatusCode | undefined {
 
 export function describeStatus(value: number): StatusCode {
   const unsigned = value >>> 0;
-  // The low 16 bits are info bits; the name belongs to the top 16 (spec §7.2).
+  // The low 16 bits are info bits; the name belongs to the top 16 (docs/masterscada.md#status-code-encoding).
   const name = NAME_BY_VALUE.get(unsigned) ?? NAME_BY_VALUE.get((unsigned & 0xffff0000) >>> 0) ?? `0x${unsigned.toString(16).padStart(8, '0').toUpperCase()}`;
   return { value: unsigned, name, isBad: isBadStatus(unsigned) };
 }

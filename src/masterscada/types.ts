@@ -1,14 +1,14 @@
-/** Wire shapes of the MasterSCADA 4D JSON API as this package reads them (spec §3, §5). */
+/** Wire shapes of the MasterSCADA 4D JSON API as this package reads them (docs/masterscada.md#wire-shapes). */
 
-/** Session and subscription ids are opaque: echoed back with the JSON type received (spec §6.1). */
+/** Session and subscription ids are opaque: echoed back with the JSON type received (docs/masterscada.md#ids-and-numbers-as-sent). */
 export type ScadaId = string | number;
 
 export interface SelectionField {
-  /** Field id sent in `fields[].id` (S3). */
+  /** Field id sent in `fields[].id` (docs/masterscada.md#s3-createmonitoredevents). */
   id: number;
 }
 
-/** One CreateMonitoredEvents item (S3). */
+/** One CreateMonitoredEvents item (docs/masterscada.md#s3-createmonitoredevents). */
 export interface EventSelection {
   clientHandle: number;
   archiveId: number;
@@ -31,7 +31,7 @@ export interface ServerState {
 export interface EventRecord {
   clientHandle: number;
   recType: string;
-  /** Values in the selection's field order; may contain null (S4). */
+  /** Values in the selection's field order; may contain null (docs/masterscada.md#s4-publishevents). */
   fields: unknown[];
 }
 
@@ -42,10 +42,10 @@ export interface DeletedEvents {
 
 export interface EventPacket {
   subscriptionId: ScadaId;
-  /** Absent when nothing new was queued (S4). */
+  /** Absent when nothing new was queued (docs/masterscada.md#s4-publishevents). */
   sequenceNumber?: number;
   hasMore: boolean;
-  /** As sent (epoch ms, spec §8). */
+  /** As sent (epoch ms, docs/masterscada.md#times). */
   serverTime: unknown;
   recs: EventRecord[];
   deleted: DeletedEvents[];

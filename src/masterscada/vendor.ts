@@ -5,7 +5,7 @@
  * `docs/masterscada.md` lists each assumption with its spec section.
  */
 
-/** Every method is `POST <base>/Methods/<Name>` with a JSON object body (spec §2). */
+/** Every method is `POST <base>/Methods/<Name>` with a JSON object body (docs/masterscada.md#methods-over-http). */
 export const METHOD_PATH_PREFIX = '/Methods/';
 
 export interface MethodNames {
@@ -22,9 +22,9 @@ export interface MethodNames {
 }
 
 /**
- * GetState, CreateMonitoredEvents and PublishEvents are documented (S1, S3, S4).
+ * GetState, CreateMonitoredEvents and PublishEvents are documented (docs/masterscada.md#s1-getstate, docs/masterscada.md#s3-createmonitoredevents, docs/masterscada.md#s4-publishevents).
  * Login, Logout, CreateSubscription, DeleteSubscription and RefreshEvents are
- * not (spec §3.1, §3.4, §5.1, §5.4, §5.5): the names follow the OPC UA services
+ * not (docs/masterscada.md#login): the names follow the OPC UA services
  * the API copies and can be overridden through the client options.
  */
 export const DEFAULT_METHOD_NAMES: Readonly<MethodNames> = Object.freeze({
@@ -41,8 +41,8 @@ export const DEFAULT_METHOD_NAMES: Readonly<MethodNames> = Object.freeze({
 });
 
 /**
- * Acknowledging events (spec §5.6): the vendor pages have no acknowledge method, only that events have an
- * acknowledged state, time and comment (S11). UNVERIFIED guess, shaped after OPC UA's Acknowledge method
+ * Acknowledging events (docs/masterscada.md#acknowledging-alarms): the vendor pages have no acknowledge method, only that events have an
+ * acknowledged state, time and comment (docs/masterscada.md#s11-alarm-attributes). UNVERIFIED guess, shaped after OPC UA's Acknowledge method
  * (EventId + Comment, one status per call): `POST /Methods/Acknowledge` with
  * `{"sessionId", "eventIds":["…"], "comment":"…"}`, answered `{"code":0, "results":[{"statusCode":0}, …]}`, one
  * result per eventId in request order (a bare status in place of the object is read too; no `results` = all Good).
@@ -56,10 +56,10 @@ export interface AcknowledgeFields {
 
 export const DEFAULT_ACKNOWLEDGE_FIELDS: Readonly<AcknowledgeFields> = Object.freeze({ eventIds: 'eventIds', comment: 'comment', results: 'results' });
 
-/** Login request field names (spec §3.1, inferred: operators have a `login`, S2). */
+/** Login request field names (docs/masterscada.md#login, inferred: operators have a `login`, docs/masterscada.md#s2-getlogindata). */
 export const LOGIN_FIELDS = Object.freeze({ login: 'login', password: 'password' });
 
-/** The field id of `eventId`. The vendor example selection is `fields:[{"id":1}]` and every selection must contain eventId (S3), so id 1 is taken to be eventId. */
+/** The field id of `eventId`. The vendor example selection is `fields:[{"id":1}]` and every selection must contain eventId (docs/masterscada.md#s3-createmonitoredevents), so id 1 is taken to be eventId. */
 export const EVENT_ID_FIELD_ID = 1;
 
 export type FieldKind = 'string' | 'time' | 'number' | 'boolean';
@@ -71,8 +71,8 @@ export interface StandardField {
 }
 
 /**
- * Ids for the alarm attributes of S11 (spec §5.2). Only `eventId` = 1 has any
- * vendor hint; the others are numbered in the order S11 lists them. A selection
+ * Ids for the alarm attributes of docs/masterscada.md#s11-alarm-attributes (docs/masterscada.md#selections-and-field-ids). Only `eventId` = 1 has any
+ * vendor hint; the others are numbered in the order docs/masterscada.md#s11-alarm-attributes lists them. A selection
  * may use any other numeric id; the server decides what it means.
  */
 export const STANDARD_FIELDS: ReadonlyArray<StandardField> = Object.freeze([
@@ -94,14 +94,14 @@ export function standardField(id: number): StandardField | undefined {
   return STANDARD_FIELDS.find((f) => f.id === id);
 }
 
-/** The field id of the event's time (S11 `Time`, id 2 in STANDARD_FIELDS): the archive backfill windows on it. */
+/** The field id of the event's time (docs/masterscada.md#s11-alarm-attributes `Time`, id 2 in STANDARD_FIELDS): the archive backfill windows on it. */
 export const EVENT_TIME_FIELD_ID = 2;
 
 /**
- * GetArchivedEvents (S5, spec §5.7). The request fields are documented; the
+ * GetArchivedEvents (docs/masterscada.md#s5-getarchivedevents, docs/masterscada.md#archive-read). The request fields are documented; the
  * answer is not. Assumed: `{"code":0, "recs":[{"fields":[…]}, …],
  * "continuationPoint":"…"}` with `fields` in the requested order (as
- * PublishEvents records, S4) and a non-empty `continuationPoint` while more
+ * PublishEvents records, docs/masterscada.md#s4-publishevents) and a non-empty `continuationPoint` while more
  * records remain; a record given as a bare array of values is read too.
  * `startTime`/`endTime` are sent like `serverTime` (epoch-ms strings, §8),
  * `inverse: false` reads oldest first, and both ends of the window are
@@ -113,7 +113,7 @@ export const ARCHIVE = Object.freeze({
   pageRecords: 500,
   /** Pages read per selection before giving up (the window then counts as not covered). */
   maxPages: 200,
-  /** `timeout` of the request, seconds (S5 default 60). */
+  /** `timeout` of the request, seconds (docs/masterscada.md#s5-getarchivedevents default 60). */
   timeoutS: 30,
   /** `msg.recType` of a record recovered from the archive (this package's own value, not the runtime's). */
   recType: 'Archive',
@@ -121,7 +121,7 @@ export const ARCHIVE = Object.freeze({
 
 /**
  * Times: the seed example sends `serverTime` and event times as strings of epoch
- * milliseconds ("1411149604245", spec §8, §12). Numbers and ISO-8601 text are
+ * milliseconds ("1411149604245", docs/masterscada.md#times). Numbers and ISO-8601 text are
  * read too. Returns an ISO string, or undefined when the value is not a time.
  */
 export function timeToIso(raw: unknown): string | undefined {
@@ -176,7 +176,7 @@ export function isoString(ms: number): string {
   return `${isoDayPrefix}${pad2(h)}:${pad2(m)}:${pad2(s)}.${pad3(rest - s * 1000)}Z`;
 }
 
-/** A time as a request sends it, like the runtime's `serverTime`: a string of epoch milliseconds (spec §8). */
+/** A time as a request sends it, like the runtime's `serverTime`: a string of epoch milliseconds (docs/masterscada.md#times). */
 export function formatTime(ms: number): string {
   return String(ms);
 }

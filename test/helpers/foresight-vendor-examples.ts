@@ -1,5 +1,5 @@
 /**
- * The vendor's example answers, verbatim apart from abridged monikers (spec §3.1, §4.1, §4.3, §4.6 and the
+ * The vendor's example answers, verbatim apart from abridged monikers (docs/foresight.md#openmetabase and the
  * OpenMonitoringWS page), for the client and codec tests.
  */
 export const CONN = 'DPEAJGROMGHGGOAECDBOBOCJCPGMIIEEKJEBOPGBJKEJKAEH!M';
@@ -32,7 +32,7 @@ export const VENDOR_ANSWERS = {
 };
 
 /**
- * GetBpmMonitoringWorkspace shaped like the vendor's example (spec §4.5 tree, EN page for instance 98037): one
+ * GetBpmMonitoringWorkspace shaped like the vendor's example (docs/foresight.md#getbpmmonitoringworkspace tree, EN page for instance 98037): one
  * stage (`stages.it` an object), one step group, three steps (`steps.it` an array), state codes in `states.it`,
  * `instId` beside `proc`. Field values are abridged, the shape is the vendor's.
  */

@@ -6,7 +6,7 @@ import { SimFault, collection } from './service';
 import type { SimResult } from './service';
 
 /**
- * GetBpmStepOperations and ExecuteBpmOperation on the process model (spec §4.7),
+ * GetBpmStepOperations and ExecuteBpmOperation on the process model (docs/foresight.md#operations-that-change-state),
  * with the operation codes of vendor.ts (inferred there). What a step allows:
  * the running step StepExecute and ProcessStop, the completed step just
  * before it StepReject, any other step (and every step of a finished or
@@ -47,7 +47,7 @@ export class SimBpmOperations {
 
   executeBpmOperation(arg: PpsomValue | undefined, instance: (key: string) => Instance): SimResult {
     const raw = text(arg, 'oper');
-    // Enums by name or by number (spec §1.5).
+    // Enums by name or by number (docs/foresight.md#value-conventions).
     const oper = /^\d+$/.test(raw) ? (this.names.get(Number(raw)) ?? raw) : raw;
     if (!(oper in this.codes)) throw new SimFault(`Недопустимое значение oper: ${raw || '(пусто)'}`);
     const stepGuid = text(arg, 'guid');

@@ -1,6 +1,6 @@
 /**
  * The frames of the simulator's monitoring socket. The frame format is NOT
- * documented by the vendor (spec §7, §11 q1): this is the simulator's own; the
+ * documented by the vendor (docs/foresight.md#websocket-monitoring-channel): this is the simulator's own; the
  * monitor treats frames as opaque (JSON is parsed when it parses, otherwise
  * text is passed on).
  */
@@ -20,14 +20,14 @@ export interface MonitoringFrame {
 
 export interface MonitoringChange {
   kind: 'stage' | 'step';
-  /** `<n>*<stage>` for a stage, `<n>*<stage>@<group>^<step>` for a step (spec §4.5). */
+  /** `<n>*<stage>` for a stage, `<n>*<stage>@<group>^<step>` for a step (docs/foresight.md#getbpmmonitoringworkspace). */
   id: string;
   guid: string;
   name: string;
-  /** Opaque state codes; the simulator uses 1 = waiting, 2 = running, 3 = completed (spec §5). */
+  /** Opaque state codes; the simulator uses 1 = waiting, 2 = running, 3 = completed (docs/foresight.md#state-codes). */
   states: number[];
 }
 
-/** The simulator uses the client's state codes (1 and 2 are the vendor's, 3 is our own: spec §5). */
+/** The simulator uses the client's state codes (1 and 2 are the vendor's, 3 is our own: docs/foresight.md#state-codes). */
 export { STATE_COMPLETED, STATE_RUNNING, STATE_WAITING } from '../../foresight/vendor';
 

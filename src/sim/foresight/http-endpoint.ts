@@ -37,7 +37,7 @@ export type InjectedFault = {
 /**
  * The HTTP side of the simulator: routes POSTs on the PP.SOM paths to the
  * service, answers in the format the request came in, logs every request
- * and plays scripted faults (spec §6 shapes: HTTP 500 with a Fault body).
+ * and plays scripted faults (docs/foresight.md#faults shapes: HTTP 500 with a Fault body).
  */
 export class PpsomEndpoint {
   readonly requests: SimRequest[] = [];
@@ -127,7 +127,7 @@ export class PpsomEndpoint {
       entry.status = 200;
       answer(res, 200, a.contentType, a.body);
     } catch (err) {
-      // Faults are HTTP 500 with a Fault body (spec §6 suggestion).
+      // Faults are HTTP 500 with a Fault body (docs/foresight.md#faults suggestion).
       const sim = err instanceof SimFault ? err : new SimFault(describeError(err), 'server');
       const code = format === 'json' ? SESSION_FAULT_CODE_JSON : sim.kind === 'server' ? 'soapenv:Server' : SESSION_FAULT_CODE_SOAP;
       const f = encodeFault(format, code, sim.message);

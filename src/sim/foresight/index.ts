@@ -23,11 +23,11 @@ export type { InjectedFault, SimRequest } from './http-endpoint';
 export type { InstancePopulation, InstancePopulationOptions, PopulationEvent } from './population';
 export type { SocketFrameCount } from './monitoring-socket';
 
-/** The WebSocket paths the simulator accepts monitoring upgrades on (spec §7: with and without the virtual dir). */
+/** The WebSocket paths the simulator accepts monitoring upgrades on (docs/foresight.md#websocket-monitoring-channel: with and without the virtual dir). */
 export const WS_PATHS = [WS_SERVICE_PATH, `/FPBI_App_v10.x${WS_SERVICE_PATH}`] as const;
 
 export interface ForesightSimulatorOptions {
-  /** Default 0 (an ephemeral port). The CLI uses 8810, the BI server's default (spec §1.1). */
+  /** Default 0 (an ephemeral port). The CLI uses 8810, the BI server's default (docs/foresight.md#endpoint-paths). */
   port?: number;
   /** Default `127.0.0.1`. */
   host?: string;
@@ -35,7 +35,7 @@ export interface ForesightSimulatorOptions {
   repositoryId?: string;
   /** User → password; default `{ demo: 'demo' }`. */
   users?: Record<string, string>;
-  /** Inactivity after which a session and all its monikers die; default 1 800 000 (TimeoutSec, spec §2.1). */
+  /** Inactivity after which a session and all its monikers die; default 1 800 000 (TimeoutSec, docs/foresight.md#session-timeout). */
   sessionTimeoutMs?: number;
   /** Every running instance moves one step on per period; 0 = only on `advance()`. Default 5000. */
   stepMs?: number;

@@ -19,7 +19,7 @@ export interface StageDef {
 }
 
 export interface ProcessDef {
-  /** Repository object key of the process (spec §4.1). */
+  /** Repository object key of the process (docs/foresight.md#openbpmprocess). */
   key: string;
   name: string;
   stages: StageDef[];
@@ -27,7 +27,7 @@ export interface ProcessDef {
 
 export interface InstanceSeed {
   key: string;
-  /** `dd.mm.yyyy hh:mm:ss` like the vendor's list (spec §4.3). */
+  /** `dd.mm.yyyy hh:mm:ss` like the vendor's list (docs/foresight.md#getprocessinstances). */
   startDate: string;
   instId: string;
   comment?: string;
@@ -43,7 +43,7 @@ export interface Instance {
   instId: string;
   comment: string;
   prms: string;
-  /** Prefix of stage/step ids (`168714*0@0^1`, spec §4.5); not the instance key. */
+  /** Prefix of stage/step ids (`168714*0@0^1`, docs/foresight.md#getbpmmonitoringworkspace); not the instance key. */
   idPrefix: string;
   position: number;
   stopped: boolean;
@@ -55,7 +55,7 @@ export interface InstanceChange {
   finished: boolean;
 }
 
-/** Seed data taken from the vendor's examples (spec §4.3, §4.5, §4.6, §9). */
+/** Seed data taken from the vendor's examples (docs/foresight.md#getprocessinstances). */
 export const SEED = {
   repositoryId: 'WAREHOUSE',
   user: 'demo',
@@ -189,7 +189,7 @@ export class ProcessModel extends EventEmitter {
     return this.emitDiff(inst, before);
   }
 
-  /** ExecuteBpmOperation `ProcessStop` (spec §4.7). */
+  /** ExecuteBpmOperation `ProcessStop` (docs/foresight.md#operations-that-change-state). */
   stop(instanceKey: string): InstanceChange | undefined {
     const inst = this.instances.get(instanceKey);
     if (!inst || inst.stopped) return undefined;
@@ -216,12 +216,12 @@ export class ProcessModel extends EventEmitter {
   }
 }
 
-/** Upper-case GUID in braces, the vendor's rendering (spec §1.5). */
+/** Upper-case GUID in braces, the vendor's rendering (docs/foresight.md#value-conventions). */
 export function guid(): string {
   return `{${randomUUID().toUpperCase()}}`;
 }
 
-/** 48 letters A–P (one hex nibble each) with `GOAE` at 13–16, like every documented moniker (spec §2). */
+/** 48 letters A–P (one hex nibble each) with `GOAE` at 13–16, like every documented moniker (docs/foresight.md#monikers). */
 export function monikerLetters(): string {
   let s = '';
   for (let i = 0; i < 48; i += 1) s += String.fromCharCode(65 + randomInt(16));

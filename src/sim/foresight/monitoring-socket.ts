@@ -25,7 +25,7 @@ interface Binding {
 
 /**
  * The monitoring WebSocket: `GET <path>?id=BPMMONID!{GUID}` (id raw or
- * percent-encoded, spec §7). An unknown or dead id is refused with HTTP 404
+ * percent-encoded, docs/foresight.md#websocket-monitoring-channel). An unknown or dead id is refused with HTTP 404
  * before the upgrade. A socket gets a `snapshot` frame, then a `state` frame
  * per change of its instance; the JSON shape is ours (vendor.ts
  * MonitoringFrame). It closes with 1008 when its session ends.

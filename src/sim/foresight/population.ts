@@ -16,7 +16,7 @@ export interface InstancePopulationOptions {
   maxRunning?: number;
   /** A finished instance stays in GetProcessInstances this long, then disappears; default 30 000 (0 = at once). */
   retainFinishedMs?: number;
-  /** Close a finished instance's sockets with 1000 after its last frame (default true; spec §7 suggestion). */
+  /** Close a finished instance's sockets with 1000 after its last frame (default true; docs/foresight.md#websocket-monitoring-channel suggestion). */
   closeSocketsOnFinish?: boolean;
 }
 

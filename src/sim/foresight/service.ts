@@ -5,7 +5,7 @@ import { SimBpmOperations } from './bpm-operations';
 import type { Instance, ProcessModel } from './model';
 import type { SessionTable, SimSession } from './sessions';
 
-/** A fault the service answers with; `session` faults use the vendor-like session text (spec §6). */
+/** A fault the service answers with; `session` faults use the vendor-like session text (docs/foresight.md#faults). */
 export class SimFault extends Error {
   constructor(
     message: string,
@@ -15,7 +15,7 @@ export class SimFault extends Error {
   }
 }
 
-/** A result tree in the vendor's JSON shape: strings, objects, arrays for repeated `it` (spec §1.5). */
+/** A result tree in the vendor's JSON shape: strings, objects, arrays for repeated `it` (docs/foresight.md#value-conventions). */
 export type SimResult = PpsomValue;
 
 export interface ServiceAccounts {
@@ -23,7 +23,7 @@ export interface ServiceAccounts {
   users: Record<string, string>;
 }
 
-/** `{"it": x}`: an object for one element, an array for several, `""` for none (spec §1.5). */
+/** `{"it": x}`: an object for one element, an array for several, `""` for none (docs/foresight.md#value-conventions). */
 export function collection(list: SimResult[]): SimResult {
   if (list.length === 0) return '';
   return { it: list.length === 1 ? list[0] : list };
@@ -32,7 +32,7 @@ export function collection(list: SimResult[]): SimResult {
 /**
  * The PP.SOM operations of the BPM chain on top of the process model and the
  * session table. Input arrives normalised (strings, `it` as sent); enum values
- * are accepted by name or number, booleans as `true`/`1` (spec §1.5).
+ * are accepted by name or number, booleans as `true`/`1` (docs/foresight.md#value-conventions).
  */
 export class PpsomService {
   constructor(
@@ -152,7 +152,7 @@ export class PpsomService {
     const { session, processKey } = this.process(processMoniker);
     const arg = field(params, 'tArg');
     const inst = this.instance(processKey, text(arg, 'key'));
-    // The prose of the vendor page spells the field `giud` (spec §4.6); both are accepted.
+    // The prose of the vendor page spells the field `giud` (docs/foresight.md#openmonitoringws); both are accepted.
     const g = text(arg, 'guid') || text(arg, 'giud');
     if (g.toUpperCase() !== inst.instId.toUpperCase()) throw new SimFault(`GUID структуры ${g || '(пусто)'} не соответствует экземпляру ${inst.key}`);
     return { url: this.sessions.issueToken(session, processMoniker, inst.key, inst.key === this.seedInstanceKey) };

@@ -23,7 +23,7 @@ export interface MonitoringToken {
 /**
  * The moniker state machine: connection → opened process → monitoring token.
  * CloseMetabase or inactivity ends a session, and with it every moniker and
- * token derived from it (spec §2.1, §6). Emits `ended` (session) so the
+ * token derived from it (docs/foresight.md#session-timeout). Emits `ended` (session) so the
  * monitoring sockets of that session can be closed.
  */
 export class SessionTable extends EventEmitter {
@@ -71,7 +71,7 @@ export class SessionTable extends EventEmitter {
     return moniker;
   }
 
-  /** The token for an instance: the vendor example's url the first time (spec §4.6), fresh GUIDs after. */
+  /** The token for an instance: the vendor example's url the first time (docs/foresight.md#openmonitoringws), fresh GUIDs after. */
   issueToken(s: SimSession, processMoniker: string, instanceKey: string, isSeedInstance: boolean): string {
     let url = `${MONITORING_URL_PREFIX}${guid()}`;
     if (isSeedInstance && this.seedUrlPending) {

@@ -14,9 +14,9 @@ export interface ParsedRequest {
 export class WireError extends Error {}
 
 /**
- * One handler for every format (spec §9): the first non-blank byte decides,
+ * One handler for every format (docs/foresight.md#what-the-simulator-serves): the first non-blank byte decides,
  * `{` → JSON `{"Op": {...}}`, `<` → SOAP envelope or envelope-less XML
- * (spec §1.4, Fore sample). The operation is the single root key/element.
+ * (docs/foresight.md#envelopes-and-the-result-element, Fore sample). The operation is the single root key/element.
  */
 export function parseRequest(body: string): ParsedRequest {
   const trimmed = body.trimStart();
@@ -67,7 +67,7 @@ export function encodeResult(format: WireFormat, op: string, result: PpsomValue)
   return { contentType: 'text/xml; charset=utf-8', body: format === 'soap' ? envelope(element) : `<?xml version="1.0" encoding="utf-8"?>${element}` };
 }
 
-/** JSON faults mirror the SOAP Fault fields under a top-level `Fault` key (spec §6). */
+/** JSON faults mirror the SOAP Fault fields under a top-level `Fault` key (docs/foresight.md#faults). */
 export function encodeFault(format: WireFormat, code: string, message: string): WireAnswer {
   if (format === 'json') return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ Fault: { faultcode: code, faultstring: message } }) };
   const fault = `<soapenv:Fault><faultcode>${escapeXml(code)}</faultcode><faultstring>${escapeXml(message)}</faultstring></soapenv:Fault>`;

@@ -15,7 +15,7 @@ export interface AckRefusal {
 const MAX_EVENT_IDS = 10_000;
 
 /**
- * The acknowledge method of the simulated runtime (spec §5.6; the request and
+ * The acknowledge method of the simulated runtime (docs/masterscada.md#acknowledging-alarms; the request and
  * answer are this package's guess, vendor.ts): one status per eventId in
  * request order. A current alarm is acknowledged with the comment (an Update
  * record; a Deleted one when it is also inactive); an alarm already

@@ -1,6 +1,6 @@
 import type { SimEvent, SimRuntime } from './runtime';
 
-/** Plant objects the generator raises alarms on (taskId 0 = main task, spec §4). */
+/** Plant objects the generator raises alarms on (taskId 0 = main task, docs/masterscada.md#addressing-objects). */
 export const SIM_SOURCES: ReadonlyArray<{ itemId: number; taskId: number; name: string }> = [
   { itemId: 111, taskId: 0, name: 'Насос Н-1' },
   { itemId: 112, taskId: 0, name: 'Резервуар Р-1' },

@@ -2,7 +2,7 @@ import { STATUS_NAME_PREFIX, statusValue } from '../../masterscada/status-codes'
 import type { StatusName } from '../../masterscada/status-codes';
 import { formatTime } from '../../masterscada/vendor';
 
-/** How the simulator writes a status (its `codeEncoding` switch): each form a real runtime may use (spec §7.2). */
+/** How the simulator writes a status (its `codeEncoding` switch): each form a real runtime may use (docs/masterscada.md#status-code-encoding). */
 export type CodeEncoding = 'number' | 'signed' | 'numeric-string' | 'name';
 
 export function encodeStatus(name: StatusName, encoding: CodeEncoding): number | string {

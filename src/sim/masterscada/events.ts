@@ -106,7 +106,7 @@ export class EventStore {
   }
 
   /**
-   * GetArchivedEvents (spec §5.7): journal entries of the selected object in
+   * GetArchivedEvents (docs/masterscada.md#archive-read): journal entries of the selected object in
    * [startTime, endTime], oldest first (newest first with `inverse: true`), at
    * most `maxRecs` (0 = 1000) per answer, with a 10-digit `continuationPoint`
    * (the next entry's number) while more remain.

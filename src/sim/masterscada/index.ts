@@ -25,7 +25,7 @@ export interface MasterScadaSimulatorOptions {
   accounts?: Record<string, string>;
   /** Accept a login with an empty login name (a project without operators). Default false. */
   allowAnonymous?: boolean;
-  /** Idle time after which a session expires, ms (S2 example: 600000). */
+  /** Idle time after which a session expires, ms (docs/masterscada.md#s2-getlogindata example: 600000). */
   sessionTimeMs?: number;
   /** Packets kept per subscription before the oldest is dropped (a gap for the client). Default 100. */
   queueSize?: number;

@@ -94,7 +94,7 @@ export class SimRuntime {
     return this.alarms.archived(body);
   }
 
-  /** The acknowledge method (spec §5.6, guessed): one status per eventId. */
+  /** The acknowledge method (docs/masterscada.md#acknowledging-alarms, guessed): one status per eventId. */
   acknowledgeEvents(sessionId: unknown, eventIds: unknown, comment: unknown): StatusName[] {
     this.sessions.use(sessionId);
     return this.acknowledger.acknowledge(eventIds, comment);
@@ -145,7 +145,7 @@ export class SimRuntime {
     this.projectSessionId += 1;
   }
 
-  /** Drop the oldest queued packet of every subscription, as a full queue would (S4: the client sees a gap). */
+  /** Drop the oldest queued packet of every subscription, as a full queue would (docs/masterscada.md#s4-publishevents: the client sees a gap). */
   overflowQueues(): void {
     this.subscriptions.overflow();
   }

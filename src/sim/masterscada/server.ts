@@ -194,7 +194,7 @@ export class SimServer {
       isMaster: this.options.isMaster !== false,
       status: this.options.isMaster === false ? 0 : 0x4,
     };
-    // GetState reports BadSessionIdInvalid for a missing or inactive session, with the server fields still filled (S1).
+    // GetState reports BadSessionIdInvalid for a missing or inactive session, with the server fields still filled (docs/masterscada.md#s1-getstate).
     try {
       return { ...base, currentOperator: this.runtime.getState(sessionId).operator };
     } catch (err) {

@@ -36,7 +36,7 @@ export class SessionTable {
     return { sessionId: id, sessionTime: this.options.sessionTimeMs };
   }
 
-  /** The live session `raw` names. Sessions are idle timeouts renewed by every request (spec §3.4, inferred). */
+  /** The live session `raw` names. Sessions are idle timeouts renewed by every request (docs/masterscada.md#session-lifetime-and-logout, inferred). */
   use(raw: unknown): SimSession {
     this.sweep();
     const id = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';

@@ -51,7 +51,7 @@ export interface SubscriptionOptions {
   timeEncoding: TimeEncoding;
 }
 
-/** Subscriptions with their selections and packet queues: the PublishEvents side of the runtime (S3, S4). */
+/** Subscriptions with their selections and packet queues: the PublishEvents side of the runtime (docs/masterscada.md#s3-createmonitoredevents, docs/masterscada.md#s4-publishevents). */
 export class SubscriptionTable {
   private readonly subscriptions = new Map<number, Subscription>();
   private nextId = 1;
@@ -70,21 +70,21 @@ export class SubscriptionTable {
     this.subscriptions.delete(this.get(sessionId, raw).id);
   }
 
-  /** Per-item status names, in request order (spec §5.2: the answer shape is inferred). */
+  /** Per-item status names, in request order (docs/masterscada.md#selections-and-field-ids: the answer shape is inferred). */
   addSelections(sessionId: string, raw: unknown, items: unknown): StatusName[] {
     const sub = this.get(sessionId, raw);
     if (!Array.isArray(items)) throw new SimStatus('BadInvalidArgument', '"items" must be an array');
     return items.map((item: unknown): StatusName => {
       const selection = readSelection(item);
       if (!selection) return 'BadInvalidArgument';
-      // Every selection must contain eventId (S3).
+      // Every selection must contain eventId (docs/masterscada.md#s3-createmonitoredevents).
       if (!selection.fieldIds.includes(EVENT_ID_FIELD_ID)) return 'BadFilterNotAllowed';
       sub.selections.set(selection.clientHandle, selection);
       return 'Good';
     });
   }
 
-  /** Queue one `Refresh` record per current event for every selection (spec §5.4, inferred). */
+  /** Queue one `Refresh` record per current event for every selection (docs/masterscada.md#refreshevents, inferred). */
   refresh(sessionId: string, raw: unknown, events: Iterable<SimEvent>): void {
     const sub = this.get(sessionId, raw);
     const current = [...events];
@@ -96,7 +96,7 @@ export class SubscriptionTable {
     }
   }
 
-  /** The PublishEvents rule of S4: drop packets up to the ack, send the next one or else the first still queued. */
+  /** The PublishEvents rule of docs/masterscada.md#s4-publishevents: drop packets up to the ack, send the next one or else the first still queued. */
   publish(sessionId: string, raw: unknown, ackRaw: unknown, serverTime: string | number): PublishAnswer {
     const sub = this.get(sessionId, raw);
     const ack = readAck(ackRaw);
@@ -119,7 +119,7 @@ export class SubscriptionTable {
       for (const selection of sub.selections.values()) {
         if (!matches(selection, event)) continue;
         if (selection.useArchive) {
-          // Earlier transition records of this alarm changed: UpdateArchive (S4), then the new one as Update.
+          // Earlier transition records of this alarm changed: UpdateArchive (docs/masterscada.md#s4-publishevents), then the new one as Update.
           for (const old of recordIds.slice(0, -1)) {
             this.enqueueRecord(sub, { clientHandle: selection.clientHandle, recType: 'UpdateArchive', fields: this.fields(selection, event, old) });
           }
@@ -143,7 +143,7 @@ export class SubscriptionTable {
     this.subscriptions.clear();
   }
 
-  /** Drop the oldest queued packet of every subscription, as a full queue would (S4: the client sees a gap). */
+  /** Drop the oldest queued packet of every subscription, as a full queue would (docs/masterscada.md#s4-publishevents: the client sees a gap). */
   overflow(): void {
     for (const sub of this.subscriptions.values()) this.drop(sub);
   }
@@ -215,7 +215,7 @@ export class SubscriptionTable {
   }
 }
 
-/** `ackSequenceNumber` is sent as a number; a numeric string is accepted too (spec §6.1). */
+/** `ackSequenceNumber` is sent as a number; a numeric string is accepted too (docs/masterscada.md#ids-and-numbers-as-sent). */
 function readAck(raw: unknown): number | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) return raw;

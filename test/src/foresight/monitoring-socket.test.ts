@@ -4,7 +4,7 @@ import { WebSocketServer } from 'ws';
 import { openMonitoringSocket } from '../../../src/foresight/monitoring-socket';
 import { fakeClock } from '../../helpers/foresight';
 
-// The vendor documents no frame format (spec §7): whatever a real server sends must reach the flow as it came.
+// The vendor documents no frame format (docs/foresight.md#websocket-monitoring-channel): whatever a real server sends must reach the flow as it came.
 describe('monitoring socket frames', () => {
   let wss: WebSocketServer;
 

@@ -38,7 +38,7 @@ describe('ArchiveReader over the simulator (GetArchivedEvents, paged)', () => {
     const pages = sim.requestsFor('GetArchivedEvents').map((r) => r.body as Record<string, unknown>);
     assert.deepEqual(pages.map((b) => b.continuationPoint), [undefined, '0000000003', '0000000005']);
     assert.ok(pages.every((b) => b.maxRecs === 2 && b.inverse === false && b.itemId === 111 && typeof b.startTime === 'string'));
-    // The request fields of spec §5.7, no more and no fewer (continuationPoint only on later pages, endTime only with an end).
+    // The request fields of docs/masterscada.md#archive-read, no more and no fewer (continuationPoint only on later pages, endTime only with an end).
     const spec = ['sessionId', 'archiveId', 'startTime', 'inverse', 'maxRecs', 'maxSize', 'timeout', 'itemId', 'path', 'fields'];
     assert.deepEqual(Object.keys(pages[0]).sort(), [...spec].sort());
     assert.deepEqual(Object.keys(pages[1]).sort(), [...spec, 'continuationPoint'].sort());
