@@ -53,7 +53,7 @@ describe(`examples: ${EXAMPLE} with the real e-mail node`, function () {
 
   const errors = (): string[] => nodeRed.lines.filter((l) => /\[error\]/.test(l));
 
-  it('should mail once when the newest instance reaches "Approve", and stop it when "stop instance" is pressed', async function () {
+  it('should mail once when any running instance reaches "Approve", and stop it when "stop instance" is pressed', async function () {
     await waitFor(() => foresight.openSockets > 0, 'the monitor connected');
     const stop = nodes.find((n) => n.type === 'inject' && n.name === 'stop instance');
     assert.ok(stop, 'the stop button');
