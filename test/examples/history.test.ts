@@ -45,6 +45,8 @@ describe('examples: masterscada/history-by-window in a real Node-RED against the
       return node;
     });
     const started = (): number => nodeRed.lines.filter((l) => /Started flows/.test(l)).length;
+    // The runtime's own start may still be on its way through stdout: count from after it.
+    await waitFor(() => started() >= 1, 'the first start of the flows');
     const startedBefore = started();
     const res = await nodeRed.api('flows', {
       method: 'POST',
