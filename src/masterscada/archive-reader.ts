@@ -117,16 +117,28 @@ export class ArchiveReader {
   }
 }
 
+/** Where a selection's records carry their eventId and `Time` (-1: not selected); found once per selection. */
+export interface RecordLayout {
+  selection: EventSelection;
+  eventId: number;
+  time: number;
+}
+
+export function recordLayout(selection: EventSelection): RecordLayout {
+  return {
+    selection,
+    eventId: selection.fields.findIndex((f) => f.id === EVENT_ID_FIELD_ID),
+    time: selection.fields.findIndex((f) => f.id === EVENT_TIME_FIELD_ID),
+  };
+}
+
 /** Epoch ms of a record's `Time` field, when the selection has one and it reads as a time. */
-export function recordTime(selection: EventSelection, fields: unknown[]): number | undefined {
-  const i = selection.fields.findIndex((f) => f.id === EVENT_TIME_FIELD_ID);
-  if (i < 0) return undefined;
-  return timeToMs(fields[i]);
+export function recordTime(layout: RecordLayout, fields: unknown[]): number | undefined {
+  return layout.time < 0 ? undefined : timeToMs(fields[layout.time]);
 }
 
 /** The record's eventId as text, when the selection has it (it must, docs/masterscada.md#s3-createmonitoredevents). */
-export function recordEventId(selection: EventSelection, fields: unknown[]): string | undefined {
-  const i = selection.fields.findIndex((f) => f.id === EVENT_ID_FIELD_ID);
-  const v = i < 0 ? undefined : fields[i];
+export function recordEventId(layout: RecordLayout, fields: unknown[]): string | undefined {
+  const v = layout.eventId < 0 ? undefined : fields[layout.eventId];
   return v === undefined || v === null ? undefined : String(v);
 }

@@ -9,10 +9,11 @@ import { ClosedError, describeError } from '../shared/errors';
 import { silentLogger } from '../shared/logger';
 import type { Logger } from '../shared/logger';
 import type { MasterScadaClient } from './client';
-import { ArchiveReader, recordEventId, recordTime } from './archive-reader';
-import type { ArchiveClient } from './archive-reader';
+import { ArchiveReader, recordEventId, recordLayout, recordTime } from './archive-reader';
+import type { ArchiveClient, RecordLayout } from './archive-reader';
 import type { Cursor, CursorStore } from './cursor-store';
 import { MemoryCursorStore } from './cursor-store';
+import { RecentDeliveries, deliveryKey } from './recent-deliveries';
 import { isSessionInvalid, isSubscriptionInvalid } from './errors';
 import type { SessionSource } from './session';
 import type { EventPacket, EventRecord, EventSelection, ScadaId } from './types';
@@ -146,18 +147,20 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
   /** The in-flight mark of the next packet, stored ahead in the same write as the ack of the one before. */
   private nextMarked: number | undefined;
   private lastEventTime: number | undefined;
-  private lastEventKeys: string[] = [];
+  /** Keys of the events delivered at `lastEventTime` (several can share one). */
+  private readonly lastEventKeys = new RecentDeliveries(LAST_EVENT_KEYS);
   private halted = false;
   private haltError: unknown;
   private stallWarned = false;
   private pendingBackfill: number | undefined;
   /** The pending backfill was loaded from a stored cursor: the previous run may have handed part of it on. */
   private backfillResumed = false;
-  /** `eventId@time` of recent deliveries, and eventIds deleted lately: archive records matching them are not sent again. */
-  private readonly recentKeys = new BoundedSet(RECENT_KEYS);
-  private readonly recentDeleted = new BoundedSet(RECENT_KEYS);
+  /** Recent deliveries, and eventIds deleted lately: archive records matching them are not sent again. */
+  private readonly recent = new RecentDeliveries(RECENT_KEYS);
+  private readonly recentDeleted = new RecentDeliveries(RECENT_KEYS);
   private readonly archiveKeys = new BoundedSet(RECENT_KEYS);
   private readonly archive: ArchiveReader | undefined;
+  private readonly layouts: ReadonlyMap<number, RecordLayout>;
 
   constructor(private readonly options: EventPollerOptions) {
     super(options.logger ?? silentLogger);
@@ -172,6 +175,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
       this.nextReason = options.initialReason.reason;
       this.previousSubscriptionId = options.initialReason.previousSubscriptionId;
     }
+    this.layouts = new Map(options.selections.map((s) => [s.clientHandle, recordLayout(s)]));
     const client = options.client;
     this.archive = options.backfill === false || !client.getArchivedEvents ? undefined : (options.archive ?? new ArchiveReader(client as ArchiveClient));
   }
@@ -182,8 +186,11 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     // Only a packet after the ack can have been in flight.
     this.inFlight = cursor.inFlight !== undefined && (cursor.ack === undefined || cursor.inFlight > cursor.ack) ? cursor.inFlight : undefined;
     this.lastEventTime = cursor.lastEventTime;
-    this.lastEventKeys = (cursor.lastEventKeys ?? []).slice(-LAST_EVENT_KEYS);
-    for (const key of this.lastEventKeys) this.recentKeys.add(key);
+    this.lastEventKeys.clear();
+    for (const key of cursor.lastEventKeys ?? []) {
+      this.lastEventKeys.addKey(key);
+      this.recent.addKey(key);
+    }
     this.pendingBackfill = cursor.backfillFrom;
     this.backfillResumed = cursor.backfillFrom !== undefined;
     // Nothing acknowledged yet: the refresh that follows a new subscription may not have happened.
@@ -206,7 +213,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
       ...this.sub,
       ...(this.ack === undefined ? {} : { ack: this.ack }),
       ...(this.lastEventTime === undefined ? {} : { lastEventTime: this.lastEventTime }),
-      ...(this.lastEventTime === undefined || this.lastEventKeys.length === 0 ? {} : { lastEventKeys: [...this.lastEventKeys] }),
+      ...(this.lastEventTime === undefined || this.lastEventKeys.size === 0 ? {} : { lastEventKeys: this.lastEventKeys.keyList() }),
       ...(this.pendingBackfill === undefined ? {} : { backfillFrom: this.pendingBackfill }),
     };
   }
@@ -391,8 +398,9 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     this.ack = seq;
     // While draining, the next packet's in-flight mark goes in the same write as this ack (one write per
     // packet); a crash before it came marks at most that packet as redelivered, never loses one.
-    await this.save(this.cursor, packet.hasMore ? seq + 1 : undefined);
-    this.notify('cursor', this.cursor);
+    const cursor = this.cursor;
+    await this.save(cursor, packet.hasMore ? seq + 1 : undefined);
+    this.notify('cursor', cursor);
     this.notify('answer', { sequenceNumber: seq, records: fresh.recs.length, deleted: fresh.deleted.reduce((n, d) => n + d.eventIds.length, 0), at });
   }
 
@@ -410,20 +418,16 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     return recs.length === packet.recs.length ? packet : { ...packet, recs };
   }
 
-  private selectionOf(clientHandle: number): EventSelection | undefined {
-    return this.options.selections.find((s) => s.clientHandle === clientHandle);
-  }
-
   private keyOf(rec: EventRecord): string | undefined {
-    const sel = this.selectionOf(rec.clientHandle);
-    return sel ? recordKey(rec, recordEventId(sel, rec.fields), recordTime(sel, rec.fields)) : undefined;
+    const layout = this.layouts.get(rec.clientHandle);
+    return layout ? recordKey(rec, recordEventId(layout, rec.fields), recordTime(layout, rec.fields)) : undefined;
   }
 
   private firstTime(packet: EventPacket): number | undefined {
     let first: number | undefined;
     for (const rec of packet.recs) {
-      const sel = this.selectionOf(rec.clientHandle);
-      const t = sel ? recordTime(sel, rec.fields) : undefined;
+      const layout = this.layouts.get(rec.clientHandle);
+      const t = layout ? recordTime(layout, rec.fields) : undefined;
       if (t !== undefined && (first === undefined || t < first)) first = t;
     }
     return first ?? timeToMs(packet.serverTime);
@@ -432,18 +436,18 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
   private remember(packet: EventPacket): void {
     let newest = this.lastEventTime;
     for (const rec of packet.recs) {
-      const sel = this.selectionOf(rec.clientHandle);
-      if (!sel) continue;
-      const t = recordTime(sel, rec.fields);
-      const key = recordKey(rec, recordEventId(sel, rec.fields), t);
-      if (key) this.recentKeys.add(key);
+      const layout = this.layouts.get(rec.clientHandle);
+      if (!layout) continue;
+      const t = recordTime(layout, rec.fields);
+      const id = recordEventId(layout, rec.fields);
+      if (id !== undefined) this.recent.add(rec.clientHandle, id, t);
       if (t !== undefined && (newest === undefined || t > newest)) {
         newest = t;
-        this.lastEventKeys = [];
+        this.lastEventKeys.clear();
       }
-      if (t !== undefined && t === newest && key && !this.lastEventKeys.includes(key)) this.lastEventKeys = [...this.lastEventKeys, key].slice(-LAST_EVENT_KEYS);
+      if (t !== undefined && t === newest && id !== undefined) this.lastEventKeys.add(rec.clientHandle, id, t);
     }
-    for (const group of packet.deleted) for (const id of group.eventIds) this.recentDeleted.add(`${group.clientHandle}|${id}`);
+    for (const group of packet.deleted) for (const id of group.eventIds) this.recentDeleted.add(group.clientHandle, id, undefined);
     // Selections without a Time field: the window starts when the first delivered packet was sent (a later
     // packet may hold older events, so a known start is never moved forward by server times).
     this.lastEventTime = newest ?? timeToMs(packet.serverTime);
@@ -463,6 +467,8 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
       const key = this.keyOf(rec);
       if (key) inPacket.add(key);
     }
+    const delivered = this.recent.keySet();
+    const deleted = this.recentDeleted.keySet();
     let complete = true;
     let error: unknown;
     const recs: EventRecord[] = [];
@@ -474,12 +480,13 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
       }
       for (const fields of result.recs) {
         const rec: EventRecord = { clientHandle: sel.clientHandle, recType: ARCHIVE.recType, fields };
-        const id = recordEventId(sel, fields);
-        const key = this.keyOf(rec);
+        const layout = this.layouts.get(sel.clientHandle)!;
+        const id = recordEventId(layout, fields);
+        const t = recordTime(layout, fields);
+        const key = recordKey(rec, id, t);
         if (id === undefined || key === undefined) continue;
-        const t = recordTime(sel, fields);
         if (to !== undefined && t !== undefined && t > to) continue;
-        if (this.recentKeys.has(key) || this.archiveKeys.has(key) || inPacket.has(key) || this.recentDeleted.has(`${sel.clientHandle}|${id}`)) continue;
+        if (delivered.has(key) || this.archiveKeys.has(key) || inPacket.has(key) || deleted.has(deliveryKey(sel.clientHandle, id, undefined))) continue;
         this.archiveKeys.add(key);
         recs.push(rec);
       }
@@ -516,7 +523,7 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
     if (lost && this.lastEventTime !== undefined && this.archive) this.pendingBackfill = this.lastEventTime;
     if (!lost) {
       this.lastEventTime = undefined;
-      this.lastEventKeys = [];
+      this.lastEventKeys.clear();
     }
     await this.save(this.cursor);
     this.notify('cursor', this.cursor);
@@ -612,14 +619,15 @@ export class EventPoller extends GuardedEmitter<PollerEvents> {
   }
 }
 
-/** What identifies a delivered record: its selection, eventId and time. */
 function recordKey(rec: EventRecord, id: string | undefined, time: number | undefined): string | undefined {
-  return id === undefined ? undefined : `${rec.clientHandle}|${id}|${time ?? ''}`;
+  return id === undefined ? undefined : deliveryKey(rec.clientHandle, id, time);
 }
 
-/** A set that forgets its oldest entries beyond `limit`. */
+/** A set that forgets its oldest entries beyond `limit` (first in, first out). */
 class BoundedSet {
   private readonly items = new Set<string>();
+  private readonly ring: string[] = [];
+  private next = 0;
 
   constructor(private readonly limit: number) {}
 
@@ -632,8 +640,13 @@ class BoundedSet {
   }
 
   add(key: string): void {
-    this.items.delete(key);
+    if (this.items.has(key)) return;
+    if (this.ring.length < this.limit) this.ring.push(key);
+    else {
+      this.items.delete(this.ring[this.next]);
+      this.ring[this.next] = key;
+      this.next = (this.next + 1) % this.limit;
+    }
     this.items.add(key);
-    if (this.items.size > this.limit) this.items.delete(this.items.values().next().value as string);
   }
 }

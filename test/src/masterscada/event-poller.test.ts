@@ -229,6 +229,26 @@ describe('EventPoller', () => {
     assert.deepEqual(acksSent(sim), [undefined, 1, 1]);
   });
 
+  it('should keep in the cursor the keys of the last 50 events delivered at the newest event time, and only those', async () => {
+    let now = 1_764_610_000_000;
+    await setup({ now: () => now, packetSize: 25 });
+    const p = poller();
+    p.start();
+    await waitFor(() => publishes() === 1, 'first poll');
+    const raised = Array.from({ length: 60 }, () => sim.raise().eventId);
+    await clock.tickAsync(1000);
+    await waitFor(() => eventIds().length === 60, 'the 60 events');
+    const key = (id: string, t: number): string => `${SELECTION.clientHandle}|${id}|${t}`;
+    assert.equal(p.cursor?.lastEventTime, now);
+    assert.deepEqual(p.cursor?.lastEventKeys, raised.slice(-50).map((id) => key(id, now)), 'the newest 50 of one time, oldest first');
+    now += 1;
+    const later = sim.raise().eventId;
+    await clock.tickAsync(1000);
+    await waitFor(() => eventIds().length === 61, 'the event of a later time');
+    assert.equal(p.cursor?.lastEventTime, now);
+    assert.deepEqual(p.cursor?.lastEventKeys, [key(later, now)], 'a newer time starts the list again');
+  });
+
   it('should report a gap, read the lost events from the archive as Archive records, then RefreshEvents', async () => {
     await setup({ packetSize: 1 });
     const first = sim.raise();
