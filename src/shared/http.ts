@@ -40,7 +40,7 @@ export class HttpTransport {
   readonly basePath: string;
   private readonly pool: Pool;
   private readonly timeoutMs: number;
-  private readonly maxResponseBytes: number;
+  readonly maxResponseBytes: number;
   private closed = false;
 
   constructor(options: HttpTransportOptions) {
@@ -68,60 +68,29 @@ export class HttpTransport {
   }
 
   /** POST `body` to basePath + `path` and read the whole answer as text (up to the size cap). */
-  async post(path: string, body: string, headers: Record<string, string>, options: HttpRequestOptions = {}): Promise<HttpResponse> {
-    if (this.closed) throw new AbortedError('HTTP transport closed');
-    if (options.signal?.aborted) throw new AbortedError();
+  post(path: string, body: string, headers: Record<string, string>, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+    if (this.closed) return Promise.reject(new AbortedError('HTTP transport closed'));
+    if (options.signal?.aborted) return Promise.reject(new AbortedError());
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onCallerAbort = (): void => controller.abort();
-    options.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    try {
-      const response = await this.pool.request({
-        path: this.basePath + path,
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        body,
-        signal: controller.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const text = await this.readCapped(response);
-      const contentType = String(response.headers['content-type'] ?? '');
-      return { status: response.statusCode, contentType, body: text };
-    } catch (err) {
-      if (err instanceof ResponseFormatError) throw err;
-      if (timedOut) throw new TransportError(`no answer from ${this.origin} within ${timeoutMs} ms`, { timeout: true, cause: err });
-      if (options.signal?.aborted || this.closed) throw new AbortedError();
-      throw toTransportError(err, this.origin);
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onCallerAbort);
-    }
+    return new Promise((resolve, reject) => {
+      const exchange = new Exchange(this, timeoutMs, options.signal, resolve, reject);
+      this.pool.dispatch(
+        {
+          path: this.basePath + path,
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          body,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        },
+        exchange,
+      );
+    });
   }
 
-  private async readCapped(response: Dispatcher.ResponseData): Promise<string> {
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > this.maxResponseBytes) {
-      discard(response.body);
-      throw tooLarge(this.maxResponseBytes);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      const buf = chunk as Buffer;
-      size += buf.length;
-      if (size > this.maxResponseBytes) {
-        discard(response.body);
-        throw tooLarge(this.maxResponseBytes);
-      }
-      chunks.push(buf);
-    }
-    return Buffer.concat(chunks).toString('utf8');
+  /** Whether close() was called (a request failing after it was aborted, not broken). */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Close idle sockets and refuse new requests; requests in flight are aborted. */
@@ -132,11 +101,79 @@ export class HttpTransport {
   }
 }
 
-// undici's body stream emits an AbortError when destroyed mid-read; with no
-// listener that error would surface as an uncaught exception.
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => undefined);
-  body.destroy();
+/**
+ * One request and its answer, read straight from undici's dispatcher (no body stream, no async
+ * iterator: both clients send every request through here, a backlog drain hundreds a second).
+ * It settles once: the first of answer, failure, timeout, caller abort or close wins, and a
+ * request still running after that is aborted.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private status = 0;
+  private contentType = '';
+  private controller: Dispatcher.DispatchController | undefined;
+  private settled = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly onCallerAbort = (): void => this.fail(new AbortedError());
+
+  constructor(
+    private readonly transport: HttpTransport,
+    timeoutMs: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (response: HttpResponse) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.timer = setTimeout(() => this.fail(new TransportError(`no answer from ${transport.origin} within ${timeoutMs} ms`, { timeout: true })), timeoutMs);
+    signal?.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    // Settled while it waited for a socket: it must not run now.
+    if (this.settled) controller.abort(new AbortedError());
+    else this.controller = controller;
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    // Called again after an informational answer (1xx): the last call is the real one.
+    this.status = statusCode;
+    this.contentType = String(headers['content-type'] ?? '');
+    const declared = Number(headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.transport.maxResponseBytes) this.fail(tooLarge(this.transport.maxResponseBytes));
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.size += chunk.length;
+    if (this.size > this.transport.maxResponseBytes) this.fail(tooLarge(this.transport.maxResponseBytes));
+    else this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (!this.finish()) return;
+    const body = this.chunks.length === 1 ? this.chunks[0].toString('utf8') : Buffer.concat(this.chunks, this.size).toString('utf8');
+    this.resolve({ status: this.status, contentType: this.contentType, body });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.transport.isClosed || this.signal?.aborted) this.fail(new AbortedError());
+    else this.fail(toTransportError(err, this.transport.origin));
+  }
+
+  private fail(err: unknown): void {
+    if (!this.finish()) return;
+    this.controller?.abort(err instanceof Error ? err : new AbortedError());
+    this.reject(err);
+  }
+
+  /** True the first time only. */
+  private finish(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onCallerAbort);
+    return true;
+  }
 }
 
 function tooLarge(limit: number): ResponseFormatError {
