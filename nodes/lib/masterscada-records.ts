@@ -27,6 +27,8 @@ export interface ResolvedSelection {
   topic: string;
   names: string[];
   isTime: boolean[];
+  /** Position of eventId in the fields (always there: resolveSelections refuses a selection without it). */
+  eventIdIndex: number;
 }
 
 /** Key under which the raw values of time fields sit in `msg.payload`. */
@@ -67,6 +69,7 @@ export function resolveSelections(defs: unknown): ResolvedSelection[] {
       topic,
       names,
       isTime,
+      eventIdIndex: ids.indexOf(EVENT_ID_FIELD_ID),
     };
   });
 }
@@ -111,20 +114,22 @@ export function packetToMessages(
       continue;
     }
     const payload: Record<string, unknown> = {};
-    const raw: Record<string, unknown> = {};
-    let eventId: string | undefined;
-    rec.fields.forEach((value, i) => {
+    let raw: Record<string, unknown> | undefined;
+    const fields = rec.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const value = fields[i];
       // More values than configured fields: kept under their position, never invented names.
-      const name = sel.names[i] ?? String(i);
-      if (sel.selection.fields[i]?.id === EVENT_ID_FIELD_ID && value !== null && value !== undefined) eventId = String(value);
-      if (sel.isTime[i] && value !== null && value !== undefined) {
-        raw[name] = value;
+      const name = i < sel.names.length ? sel.names[i] : String(i);
+      if (sel.isTime[i] === true && value !== null && value !== undefined) {
+        (raw ??= {})[name] = value;
         payload[name] = timeToIso(value) ?? value;
       } else {
         payload[name] = value;
       }
-    });
-    if (Object.keys(raw).length > 0) payload[RAW_KEY] = raw;
+    }
+    if (raw !== undefined) payload[RAW_KEY] = raw;
+    const id = fields[sel.eventIdIndex];
+    const eventId = id === null || id === undefined ? undefined : String(id);
     out.push({ topic: sel.topic, payload, recType: rec.recType, eventId, clientHandle: rec.clientHandle, ...common });
   }
   for (const group of packet.deleted) {

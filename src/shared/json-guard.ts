@@ -8,17 +8,22 @@
 /** Deeper than any answer either platform documents; deeper answers are refused. */
 export const MAX_JSON_DEPTH = 64;
 
-/** Whether `value` nests arrays/objects deeper than `max`. Iterative, so it cannot overflow the stack itself. */
+/** Whether `value` nests arrays/objects deeper than `max`. */
 export function nestsDeeperThan(value: unknown, max = MAX_JSON_DEPTH): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
+  return deeper(value, 1, max);
+}
+
+// Runs on every answer, so it allocates nothing; it descends at most `max` levels, so however deep
+// the value nests, the recursion cannot overflow the stack.
+function deeper(value: unknown, depth: number, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth > max) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (deeper(value[i], depth + 1, max)) return true;
+    return false;
   }
+  const object = value as Record<string, unknown>;
+  for (const key in object) if (Object.hasOwn(object, key) && deeper(object[key], depth + 1, max)) return true;
   return false;
 }
 

@@ -14,10 +14,13 @@ describe('deep and odd JSON from a server', () => {
   before(() => server.start());
   after(() => server.close());
 
-  it('should tell how deep a value nests without recursion', () => {
+  it('should tell how deep a value nests, however deep (no stack overflow)', () => {
     assert.equal(nestsDeeperThan(JSON.parse(DEEP)), true);
     assert.equal(nestsDeeperThan({ a: [[1]] }, 3), false);
     assert.equal(nestsDeeperThan({ a: [[[1]]] }, 3), true);
+    assert.equal(nestsDeeperThan({ a: 1, b: [{}, { c: 1 }] }, 3), false);
+    assert.equal(nestsDeeperThan({ a: 1, b: [{}, { c: [1] }] }, 3), true, 'a deep value after shallow ones');
+    assert.equal(nestsDeeperThan(JSON.parse(`${'{"k":'.repeat(100_000)}1${'}'.repeat(100_000)}`)), true, 'objects only');
     assert.equal(describeValue(JSON.parse(DEEP)), 'an array of 1');
   });
 
