@@ -136,9 +136,20 @@ export function timeToMs(raw: unknown): number | undefined {
   return ms === undefined ? undefined : Math.trunc(ms) + 0;
 }
 
+/** The seed's form, digits only ("1411149604245"), told without a regular expression: it is read for every record. */
+function isDigits(text: string): boolean {
+  if (text.length === 0 || text.length > 20) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function rawTimeMs(raw: unknown): number | undefined {
   let ms: number | undefined;
   if (typeof raw === 'number' && Number.isFinite(raw)) ms = raw;
+  else if (typeof raw === 'string' && isDigits(raw)) ms = Number(raw);
   else if (typeof raw === 'string' && raw.length <= 64) {
     const text = raw.trim();
     if (/^-?\d+(\.\d+)?$/.test(text)) ms = Number(text);

@@ -14,7 +14,8 @@ describe('MasterSCADA times to ISO 8601', () => {
     assert.equal(timeToIso('1411149604245'), '2014-09-19T18:00:04.245Z');
     assert.equal(timeToIso(1_411_149_604_245), '2014-09-19T18:00:04.245Z');
     assert.equal(timeToIso('2014-09-19T18:00:04.245Z'), '2014-09-19T18:00:04.245Z');
-    for (const bad of ['', 'abc', '0x10', null, undefined, {}, Number.NaN, 9e15]) assert.equal(timeToIso(bad), undefined, String(bad));
+    assert.equal(timeToIso('0001411149604245'), '2014-09-19T18:00:04.245Z', 'leading zeros');
+    for (const bad of ['', 'abc', '0x10', '1e3', '9000000000000000', '1'.repeat(25), null, undefined, {}, Number.NaN, 9e15]) assert.equal(timeToIso(bad), undefined, String(bad));
   });
 
   it('reads the same milliseconds as parsing the ISO text back, without the text', () => {
