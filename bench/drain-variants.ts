@@ -1,0 +1,34 @@
+/**
+ * Row 1's drain for some variants only, each repetition's rate printed: for profiling one variant
+ * without the others in the same profile.
+ *
+ *   node dist/bench/drain-variants.js a,f [reps] [--profile dir]
+ */
+import { parseArgs } from 'node:util';
+import { inNodeRed } from './drain';
+import { BenchRuntime } from './runtime';
+import { FULL } from './sizes';
+
+type Variant = 'a' | 'b' | 'f';
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { profile: { type: 'string' } } });
+  const variants = (positionals[0] ?? 'a').split(',') as Variant[];
+  if (variants.some((v) => !['a', 'b', 'f'].includes(v))) throw new Error('variants: a, b or f, comma-separated');
+  const reps = Math.max(1, Number(positionals[1] ?? 3));
+  const rt = await BenchRuntime.start(values.profile ? { profileDir: values.profile } : {});
+  try {
+    const { drainEvents: n, packetSize } = FULL;
+    for (const v of variants) await inNodeRed(rt, v, Math.round(n / 10), packetSize);
+    const rates: Record<string, number[]> = {};
+    for (let i = 0; i < reps; i++) for (const v of variants) (rates[v] ??= []).push(Math.round(await inNodeRed(rt, v, n, packetSize)));
+    for (const v of variants) console.log(`${v}: ${rates[v].join(', ')} ev/s`);
+  } finally {
+    await rt.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
