@@ -125,9 +125,19 @@ export const ARCHIVE = Object.freeze({
  * read too. Returns an ISO string, or undefined when the value is not a time.
  */
 export function timeToIso(raw: unknown): string | undefined {
+  // A record's times often repeat (Time = ActiveTime of a new alarm, a burst within one millisecond): the last
+  // conversion is kept.
+  if (raw === lastIso.raw) return lastIso.iso;
   const ms = rawTimeMs(raw);
-  return ms === undefined ? undefined : isoString(ms);
+  const iso = ms === undefined ? undefined : isoString(ms);
+  if (typeof raw === 'string' || typeof raw === 'number') {
+    lastIso.raw = raw;
+    lastIso.iso = iso;
+  }
+  return iso;
 }
+
+const lastIso: { raw: unknown; iso: string | undefined } = { raw: undefined, iso: undefined };
 
 /** The same time as `Date.parse(timeToIso(raw))`, without writing and reading the text. */
 export function timeToMs(raw: unknown): number | undefined {

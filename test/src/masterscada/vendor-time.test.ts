@@ -15,6 +15,9 @@ describe('MasterSCADA times to ISO 8601', () => {
     assert.equal(timeToIso(1_411_149_604_245), '2014-09-19T18:00:04.245Z');
     assert.equal(timeToIso('2014-09-19T18:00:04.245Z'), '2014-09-19T18:00:04.245Z');
     assert.equal(timeToIso('0001411149604245'), '2014-09-19T18:00:04.245Z', 'leading zeros');
+    for (const [raw, iso] of [['1411149604245', '2014-09-19T18:00:04.245Z'], ['1411149604245', '2014-09-19T18:00:04.245Z'], ['1411149604246', '2014-09-19T18:00:04.246Z'], [1411149604245, '2014-09-19T18:00:04.245Z'], ['x', undefined], ['x', undefined], ['1411149604245', '2014-09-19T18:00:04.245Z']] as const) {
+      assert.equal(timeToIso(raw), iso, `${String(raw)} after the one before (a repeated value is answered from the last conversion)`);
+    }
     for (const bad of ['', 'abc', '0x10', '1e3', '9000000000000000', '1'.repeat(25), null, undefined, {}, Number.NaN, 9e15]) assert.equal(timeToIso(bad), undefined, String(bad));
   });
 
