@@ -104,13 +104,13 @@ export function packetToMessages(
   onUnknownHandle: (clientHandle: number) => void = () => undefined,
 ): EventMessage[] {
   const serverTime = timeToIso(packet.serverTime);
-  const common = { sequenceNumber: packet.sequenceNumber, serverTime };
+  const sequenceNumber = packet.sequenceNumber;
   const out: EventMessage[] = [];
   for (const rec of packet.recs) {
     const sel = selections.get(rec.clientHandle);
     if (!sel) {
       onUnknownHandle(rec.clientHandle);
-      out.push({ topic: String(rec.clientHandle), payload: rec.fields as unknown as Record<string, unknown>, recType: rec.recType, eventId: undefined, clientHandle: rec.clientHandle, unshaped: true, ...common });
+      out.push({ topic: String(rec.clientHandle), payload: rec.fields as unknown as Record<string, unknown>, recType: rec.recType, eventId: undefined, clientHandle: rec.clientHandle, unshaped: true, sequenceNumber, serverTime });
       continue;
     }
     const payload: Record<string, unknown> = {};
@@ -130,12 +130,12 @@ export function packetToMessages(
     if (raw !== undefined) payload[RAW_KEY] = raw;
     const id = fields[sel.eventIdIndex];
     const eventId = id === null || id === undefined ? undefined : String(id);
-    out.push({ topic: sel.topic, payload, recType: rec.recType, eventId, clientHandle: rec.clientHandle, ...common });
+    out.push({ topic: sel.topic, payload, recType: rec.recType, eventId, clientHandle: rec.clientHandle, sequenceNumber, serverTime });
   }
   for (const group of packet.deleted) {
     const topic = selections.get(group.clientHandle)?.topic ?? String(group.clientHandle);
     for (const eventId of group.eventIds) {
-      out.push({ topic, payload: { eventId }, recType: 'Deleted', eventId, clientHandle: group.clientHandle, ...common });
+      out.push({ topic, payload: { eventId }, recType: 'Deleted', eventId, clientHandle: group.clientHandle, sequenceNumber, serverTime });
     }
   }
   return out;
