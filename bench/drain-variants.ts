@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   const reps = Math.max(1, Number(positionals[1] ?? 3));
   const rt = await BenchRuntime.start(values.profile ? { profileDir: values.profile } : {});
   try {
-    const { drainEvents: n, packetSize } = FULL;
-    for (const v of variants) await inNodeRed(rt, v, Math.round(n / 10), packetSize);
+    const { drainEvents: n, packetSize, drainWarmupEvents } = FULL;
+    for (const v of variants) await inNodeRed(rt, v, drainWarmupEvents, packetSize);
     const rates: Record<string, number[]> = {};
     for (let i = 0; i < reps; i++) for (const v of variants) (rates[v] ??= []).push(Math.round(await inNodeRed(rt, v, n, packetSize)));
     for (const v of variants) console.log(`${v}: ${rates[v].join(', ')} ev/s`);

@@ -71,9 +71,10 @@ export async function benchDrain(rt: BenchRuntime, sizes: Sizes): Promise<Row[]>
     f: () => inNodeRed(rt, 'f', n, packetSize),
     c: () => ceiling(n, packetSize),
   };
-  // Warm-up (JIT, connections) of every path with a tenth of the backlog, not counted.
-  for (const v of ['a', 'b', 'f'] as const) await inNodeRed(rt, v, Math.max(packetSize, Math.round(n / 10)), packetSize);
-  await ceiling(Math.max(packetSize, Math.round(n / 10)), packetSize);
+  // Warm-up (JIT, connections) of every path, not counted.
+  const warmup = Math.max(packetSize, sizes.drainWarmupEvents);
+  for (const v of ['a', 'b', 'f'] as const) await inNodeRed(rt, v, warmup, packetSize);
+  await ceiling(warmup, packetSize);
   const runs = await alternate(sizes.reps, variants);
   const rate = { a: median(runs.a), b: median(runs.b), f: median(runs.f), c: median(runs.c) };
   const what = `backlog drain, ${n} events (${packetSize}/packet), scada-events`;
