@@ -6,6 +6,7 @@ import type { BpmOperationOutcome, BpmOperationRequest, BpmOperationSettings, Ca
 import { BpmOperationRefusedError, SessionUnrenewableError, isSessionError } from './errors';
 import type { KeepAliveProbe, SessionLease } from './session';
 import { BPM_OPERATION_CODES, DEFAULT_STEP_OF_OPERATION, INSTANCE_LEVEL_OPERATIONS, STATE_CODE_MEANINGS } from './vendor';
+import { PROCESS_CLOSE_TIMEOUT_MS } from './bpm-monitor';
 
 /** The part of PpsomClient the controller uses. */
 export interface ControlClient {
@@ -49,9 +50,6 @@ export interface ControlRequest {
 export interface ControlOutcome extends BpmOperationOutcome {
   stepGuid?: string;
 }
-
-/** Limit for the best-effort CloseBpmProcess on close. */
-const PROCESS_CLOSE_TIMEOUT_MS = 2000;
 
 /**
  * Runs ExecuteBpmOperation on instances of one process (docs/foresight.md#operations-that-change-state), with the

@@ -7,7 +7,7 @@ import type { EngineFailure, EngineStatus } from '../shared/engine';
 import { AbortedError, ConfigError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { silentLogger } from '../shared/logger';
-import { BpmMonitor } from './bpm-monitor';
+import { BpmMonitor, PROCESS_CLOSE_TIMEOUT_MS } from './bpm-monitor';
 import type { BpmMonitorOptions, MonitorClient, MonitorFrame, MonitorSession, ProcessProvider } from './bpm-monitor';
 import type { BpmOperationSettings, CallOptions, InstanceState, ProcessInstance, WorkspaceStage } from './client';
 import { SessionUnrenewableError, isSessionError } from './errors';
@@ -50,8 +50,6 @@ export interface BpmFleetOptions
 
 /** Spread of the sockets' reconnects after a loss they share (a session end closes all of them at once). */
 const RECONNECT_JITTER = 0.5;
-/** Limit for the best-effort CloseBpmProcess on stop. */
-const PROCESS_CLOSE_TIMEOUT_MS = 2000;
 
 export type FleetState = 'idle' | 'resolving' | 'watching' | 'reconnecting' | 'failed' | 'stopped';
 
@@ -145,6 +143,8 @@ export class BpmFleet extends GuardedEmitter<BpmFleetEvents> {
   private generation = 0;
   private controller: AbortController | undefined;
   private running: Promise<void> | undefined;
+  /** The release of a stop still under way. */
+  private stopping: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private rescanWanted = false;
   private lease: SessionLease | undefined;
@@ -207,8 +207,17 @@ export class BpmFleet extends GuardedEmitter<BpmFleetEvents> {
     this.controller = undefined;
     const running = this.running;
     this.running = undefined;
-    await running?.catch(() => undefined);
-    await this.releaseAll();
+    // A start or a second stop while this one releases waits for it: a new run must not share its entries
+    // and process with this release, and the server node must not close the metabase before it ends.
+    const before = this.stopping;
+    const stopping = (async () => {
+      await running?.catch(() => undefined);
+      await before;
+      await this.releaseAll();
+    })();
+    this.stopping = stopping;
+    await stopping;
+    if (this.stopping === stopping) this.stopping = undefined;
     if (gen === this.generation) this.setState({ state: 'stopped' });
   }
 
@@ -221,8 +230,10 @@ export class BpmFleet extends GuardedEmitter<BpmFleetEvents> {
     this.scanBackoff.reset();
     this.firstScan = this.entries.size === 0;
     const previous = this.running;
+    const stopping = this.stopping;
     this.running = (async () => {
       await previous?.catch(() => undefined);
+      await stopping;
       if (gen === this.generation) await this.loop(gen, controller.signal);
     })();
   }
@@ -442,6 +453,8 @@ export class BpmFleet extends GuardedEmitter<BpmFleetEvents> {
   /** Every socket closed, the keep-alive released, the process we opened closed. */
   private async releaseAll(): Promise<void> {
     const monitors = [...this.entries.values()].map((e) => e.monitor).filter((m): m is BpmMonitor => Boolean(m));
+    // Detached first: their "stopped" states are not counts of this fleet any more.
+    for (const e of this.entries.values()) e.monitor = undefined;
     this.entries.clear();
     this.done.clear();
     this.lastWaiting = 0;

@@ -97,8 +97,8 @@ export interface ProcessProvider {
 /** Close code of a normal closure: with a final frame before it, the instance is over. */
 const NORMAL_CLOSURE = 1000;
 
-/** Limit for the best-effort CloseBpmProcess on stop or give-up. */
-const PROCESS_CLOSE_TIMEOUT_MS = 2000;
+/** Limit for the best-effort CloseBpmProcess on stop or give-up (also the fleet's and bpm-control's). */
+export const PROCESS_CLOSE_TIMEOUT_MS = 2000;
 
 export type MonitorState = 'idle' | 'resolving' | 'connecting' | 'connected' | 'reconnecting' | 'stopped' | 'failed' | 'finished';
 

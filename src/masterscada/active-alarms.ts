@@ -62,7 +62,7 @@ export class ActiveAlarmList<V = unknown> {
     this.seen = new Set();
   }
 
-  /** The queue was drained (an answer without hasMore). Ends an open bracket; true when the list changed. */
+  /** The queue was drained (an answer without hasMore). Ends an open bracket; true when one was open (the list may have changed, so it is stored). */
   drained(): boolean {
     const seen = this.seen;
     if (seen === undefined) return false;

@@ -199,6 +199,30 @@ describe('BpmFleet (all running instances of a process)', () => {
     assertNoFrameLostOrDuplicated();
   });
 
+  it('should let a start during a stop wait for its release, and a second stop end only after it', async () => {
+    const f = await setup({ initial: 3 });
+    f.start();
+    await waitFor(() => last()?.connected === 3, 'three sockets');
+    const first = f.stop();
+    const second = f.stop();
+    let secondDone = false;
+    void second.then(() => (secondDone = true));
+    f.start();
+    await first;
+    await second;
+    assert.ok(secondDone);
+    assert.equal(sim.callCount('CloseBpmProcess'), 1, 'the process of the first run closed once, by the release');
+    assert.ok(!states.some((s) => s.state === 'watching' && s.instances === 0), 'no count of an empty fleet while it stopped');
+    await waitFor(() => sim.callCount('OpenBpmProcess') === 2 && sim.openSockets === 3, 'the new run follows the three instances again');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(sim.openSockets, 3, 'nothing of the release closes the new run\'s sockets');
+    assert.equal(last()?.connected, 3);
+    assert.equal(sim.callCount('OpenBpmProcess'), 2, 'the new run opened its own process');
+    await f.stop();
+    assert.equal(sim.callCount('CloseBpmProcess'), 2);
+    assert.equal(sim.openSockets, 0);
+  });
+
   it('should release everything on stop: sockets, process, keep-alive and timers', async () => {
     const f = await setup({ initial: 3 });
     f.start();
