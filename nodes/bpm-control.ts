@@ -3,7 +3,7 @@ import { BpmControlError, BpmController } from '../src/foresight/bpm-control';
 import type { ControlOutcome, ControlRequest } from '../src/foresight/bpm-control';
 import { ConfigError } from '../src/shared/errors';
 import { redact } from '../src/shared/logger';
-import { asError, catchable, msgError } from './lib/errors';
+import { asError, catchable, doneError, msgError } from './lib/errors';
 import type { MsgError } from './lib/errors';
 import type { ForesightServerNode } from './lib/foresight-connection';
 import { nodeLogger } from './lib/node-logger';
@@ -83,8 +83,7 @@ export = function (RED: NodeAPI): void {
     /** A failure to Catch: masked text, `msg.error` with code and retriable (moved to `msg._error` by Node-RED). */
     const fail = (err: unknown, msg: NodeMessage, done: (err?: Error) => void): void => {
       this.status(words.failed(err));
-      const { logMessage } = catchable(err, secrets(), msg);
-      done(logMessage as unknown as Error);
+      done(doneError(err, secrets(), msg));
     };
 
     this.on('input', (msg: ControlMsg, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {

@@ -4,7 +4,7 @@ import { settleWithin } from '../src/shared/close-limit';
 import { ConfigError } from '../src/shared/errors';
 import { ackRequestOf, BadInputError } from './lib/ack-input';
 import { acknowledgedStatus, acknowledgingStatus, badInputStatus, notAcknowledgedStatus } from './lib/ack-status';
-import { catchable } from './lib/errors';
+import { catchable, doneError } from './lib/errors';
 import type { MasterScadaServerNode } from './lib/masterscada-connection';
 import { failOnceStarted } from './lib/settings-error';
 import { StatusWords } from './lib/status';
@@ -40,9 +40,7 @@ export = function (RED: NodeAPI): void {
 
     /** `done(err)` with `msg.error = {code, message, retriable, serverCode}`: one error per msg, secrets masked. */
     const fail = (err: unknown, msg: NodeMessageInFlow, done: (err?: Error) => void): void => {
-      const { logMessage } = catchable(err, connection.secrets(), msg as NodeMessage);
-      // Node-RED puts `toString()` into msg.error.message: the text alone, without "Error: ".
-      done(Object.assign(new Error(logMessage.message), { code: logMessage.code, toString: () => logMessage.message }));
+      done(doneError(err, connection.secrets(), msg as NodeMessage));
     };
 
     node.on('input', (msg: NodeMessageInFlow, send, done) => {

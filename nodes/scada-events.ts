@@ -11,7 +11,7 @@ import type { FilterDef } from './lib/scada-events-alarms';
 import { ConfigError, describeError } from '../src/shared/errors';
 import { commandOf } from './lib/commands';
 import { eventCountStatus, pollerFailureStatus, pollerNoticeStatus, pollerStateStatus, pollingStatus } from './lib/engine-status';
-import { catchable } from './lib/errors';
+import { catchable, doneError } from './lib/errors';
 import type { MasterScadaServerNode } from './lib/masterscada-connection';
 import { backfillPayload, noticeMessage, packetToMessages, resolveSelections, selectionsFingerprint } from './lib/masterscada-records';
 import type { ResolvedSelection, SelectionDef } from './lib/masterscada-records';
@@ -217,8 +217,7 @@ export = function (RED: NodeAPI): void {
       (action === 'reset' ? poller.reset() : poller.refresh()).then(
         () => done(),
         (err: unknown) => {
-          const { logMessage } = catchable(err, secrets(), msg);
-          done(Object.assign(new Error(logMessage.message), { code: logMessage.code }));
+          done(doneError(err, secrets(), msg));
         },
       );
     });

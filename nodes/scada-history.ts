@@ -6,7 +6,7 @@ import { ARCHIVE, STANDARD_FIELDS } from '../src/masterscada/vendor';
 import { settleWithin } from '../src/shared/close-limit';
 import { ConfigError } from '../src/shared/errors';
 import { commandOf } from './lib/commands';
-import { catchable } from './lib/errors';
+import { catchable, doneError } from './lib/errors';
 import { HistoryBusyError, HistoryInputError, defaultQuery, resolveQuery } from './lib/history-query';
 import type { HistoryDefaults, HistoryQuery } from './lib/history-query';
 import { endStatus, pagingStatus, readFailedStatus, readingStatus } from './lib/history-status';
@@ -166,8 +166,7 @@ export = function (RED: NodeAPI): void {
             return done();
           }
           node.status(readFailedStatus(words, err));
-          const { logMessage } = catchable(err, secrets(), Object.assign(msg, { history: summary }));
-          done(Object.assign(new Error(logMessage.message), { code: logMessage.code }));
+          done(doneError(err, secrets(), Object.assign(msg, { history: summary })));
         },
       );
       running = { abort, done: finished.finally(() => (running = undefined)) };
@@ -181,8 +180,7 @@ export = function (RED: NodeAPI): void {
         return;
       }
       const fail = (err: Error): void => {
-        const { logMessage } = catchable(err, secrets(), msg);
-        done(Object.assign(new Error(logMessage.message), { code: logMessage.code }));
+        done(doneError(err, secrets(), msg));
       };
       if (typeof (msg as { action?: unknown }).action === 'string' && command !== '' && command !== 'read') {
         fail(new HistoryInputError(RED._('scada-history.errors.unknownAction', { action: command })));

@@ -41,6 +41,16 @@ export function errorStatusText(err: unknown): string {
  * full detail in `msg._error` (Node-RED moves an existing `msg.error` there).
  * Secrets are masked in every text.
  */
+/**
+ * What to pass to `done(err)` for a msg that failed: `catchable`'s masked text and code as an Error whose
+ * `toString()` is the text alone (Node-RED puts `toString()` into `msg.error.message`, which would else
+ * read "Error: …").
+ */
+export function doneError(err: unknown, secrets: ReadonlyArray<string>, msg: NodeMessage): Error {
+  const { logMessage } = catchable(err, secrets, msg);
+  return Object.assign(new Error(logMessage.message), { code: logMessage.code, toString: () => logMessage.message });
+}
+
 export function catchable(err: unknown, secrets: ReadonlyArray<string>, msg: NodeMessage = { payload: undefined }): { logMessage: { code: string; message: string; toString(): string }; msg: NodeMessage } {
   const text = redact(describeError(err), secrets);
   const detail: MsgError = { ...msgError(err), message: text };

@@ -1,7 +1,7 @@
 import { EventFilter } from '../../src/masterscada/event-filter';
 import type { EventFilterOptions, StateFilter } from '../../src/masterscada/event-filter';
 import type { ActiveAlarmList } from '../../src/masterscada/active-alarms';
-import { EVENT_TIME_FIELD_ID } from '../../src/masterscada/vendor';
+import { EVENT_TIME_FIELD_ID, timeToMs } from '../../src/masterscada/vendor';
 import { ConfigError } from '../../src/shared/errors';
 import type { EventMessage, ResolvedSelection } from './masterscada-records';
 import { RAW_KEY } from './masterscada-records';
@@ -72,9 +72,9 @@ export function eventTimeOf(resolved: ResolvedSelection[]): (msg: EventMessage) 
   return (msg) => {
     const name = names.get(msg.clientHandle);
     if (name === undefined || name === RAW_KEY) return undefined;
-    const value = msg.payload[name];
-    const ms = typeof value === 'string' ? Date.parse(value) : typeof value === 'number' ? value : NaN;
-    return Number.isFinite(ms) ? ms : undefined;
+    // The raw value the ISO text was made from, not the text read back.
+    const raw = (msg.payload[RAW_KEY] as Record<string, unknown> | undefined)?.[name];
+    return timeToMs(raw ?? msg.payload[name]);
   };
 }
 

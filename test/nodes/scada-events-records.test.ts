@@ -6,6 +6,7 @@ import { CURSOR_KEY, NodeCursorStore, cursorFilePath, cursorKey, isMemoryOnlySto
 import type { ContextLike, NodeCursorStoreOptions } from '../../nodes/lib/masterscada-cursor';
 import { JsonFile } from '../../src/masterscada/file-cursor-store';
 import { packetToMessages, resolveSelections } from '../../nodes/lib/masterscada-records';
+import { eventTimeOf } from '../../nodes/lib/scada-events-alarms';
 import type { IntegrationError } from '../../src/shared/errors';
 
 describe('scada-events msg shaping and settings', () => {
@@ -35,6 +36,18 @@ describe('scada-events msg shaping and settings', () => {
       sequenceNumber: 4,
       serverTime: '2014-09-19T18:00:04.245Z',
     });
+  });
+
+  it('should order the alarm list by the raw event time of a shaped msg, not its ISO text read back', () => {
+    const resolved = resolveSelections([{ clientHandle: 5, taskId: 0, itemId: 1, archiveId: 0, path: '', useArchive: false, fields: [{ id: 1, name: '' }, { id: 2, name: 'at' }] }]);
+    const timeOf = eventTimeOf(resolved);
+    const shaped = (time: unknown): ReturnType<typeof packetToMessages>[number] =>
+      packetToMessages({ subscriptionId: 1, sequenceNumber: 1, hasMore: false, serverTime: undefined, recs: [{ clientHandle: 5, recType: 'Update', fields: ['e1', time] }], deleted: [] }, new Map([[5, resolved[0]]]))[0];
+    assert.equal(timeOf(shaped('1357002062123')), 1357002062123);
+    assert.equal(timeOf(shaped(1357002062123.7)), 1357002062123);
+    assert.equal(timeOf(shaped('2013-01-01T01:01:02.123Z')), 1357002062123);
+    assert.equal(timeOf(shaped(null)), undefined);
+    assert.equal(timeOf(shaped('not a time')), undefined);
   });
 
   it('should make one msg per deleted eventId and deliver records of an unknown selection unshaped, telling about each', () => {

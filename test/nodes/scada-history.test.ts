@@ -215,6 +215,7 @@ describe('scada-history node', () => {
     assert.equal(caught[0].error!.code, 'SERVER');
     assert.equal(caught[0]._error!.code, 'SERVER');
     assert.equal(caught[0].topic, 'faulty');
+    assert.match(caught[0].error!.message, /^GetArchivedEvents/, 'the text alone in msg.error.message, no "Error: " before it');
     assert.deepEqual([caught[0].history!.records, caught[0].history!.pages], [200, 2]);
     assert.equal(records().length, 200);
     assert.equal(endMsg(), undefined, 'no completion msg for a failed read');
