@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { Acknowledger, NotAcknowledgedError } from '../src/masterscada/acknowledge';
 import { settleWithin } from '../src/shared/close-limit';
-import { ConfigError } from '../src/shared/errors';
-import { ackRequestOf, BadInputError } from './lib/ack-input';
+import { BadInputError, ConfigError } from '../src/shared/errors';
+import { ackRequestOf } from './lib/ack-input';
 import { acknowledgedStatus, acknowledgingStatus, badInputStatus, notAcknowledgedStatus } from './lib/ack-status';
 import { catchable, doneError } from './lib/errors';
 import type { MasterScadaServerNode } from './lib/masterscada-connection';

@@ -4,10 +4,10 @@ import { isSessionInvalid } from '../src/masterscada/errors';
 import type { ScadaId } from '../src/masterscada/types';
 import { ARCHIVE, STANDARD_FIELDS } from '../src/masterscada/vendor';
 import { settleWithin } from '../src/shared/close-limit';
-import { ConfigError } from '../src/shared/errors';
+import { BadInputError, ConfigError } from '../src/shared/errors';
 import { commandOf } from './lib/commands';
 import { catchable, doneError } from './lib/errors';
-import { HistoryBusyError, HistoryInputError, defaultQuery, resolveQuery } from './lib/history-query';
+import { HistoryBusyError, defaultQuery, resolveQuery } from './lib/history-query';
 import type { HistoryDefaults, HistoryQuery } from './lib/history-query';
 import { endStatus, pagingStatus, readFailedStatus, readingStatus } from './lib/history-status';
 import type { HistoryEnd } from './lib/history-status';
@@ -183,7 +183,7 @@ export = function (RED: NodeAPI): void {
         done(doneError(err, secrets(), msg));
       };
       if (typeof (msg as { action?: unknown }).action === 'string' && command !== '' && command !== 'read') {
-        fail(new HistoryInputError(RED._('scada-history.errors.unknownAction', { action: command })));
+        fail(new BadInputError(RED._('scada-history.errors.unknownAction', { action: command })));
         return;
       }
       if (running) {

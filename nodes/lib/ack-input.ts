@@ -1,4 +1,4 @@
-import { IntegrationError } from '../../src/shared/errors';
+import { BadInputError } from '../../src/shared/errors';
 import type { Translate } from './status';
 
 /** Event ids one msg may name: a larger batch is split by the flow (one call, one answer, bounded). */
@@ -6,13 +6,6 @@ export const MAX_ACK_EVENT_IDS = 1000;
 /** Longer ids are no runtime's event ids (the vendor example is 12 hex digits). */
 const MAX_EVENT_ID_LENGTH = 256;
 const MAX_COMMENT_LENGTH = 4000;
-
-/** A msg that says nothing usable to acknowledge: refused before any call. */
-export class BadInputError extends IntegrationError {
-  constructor(message: string) {
-    super('BAD_INPUT', message);
-  }
-}
 
 export interface AckRequest {
   eventIds: string[];

@@ -19,7 +19,7 @@ export interface FleetWiring {
 }
 
 /** The msg of a lifecycle notice: `msg.control`, the instance, and in `msg.payload` its key, start date, phase and stages. */
-export function noticeMsg(n: FleetNotice, topic: string): Record<string, unknown> {
+function noticeMsg(n: FleetNotice, topic: string): Record<string, unknown> {
   return {
     topic,
     control: n.control,

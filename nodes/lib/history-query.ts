@@ -1,14 +1,7 @@
-import { ConfigError, IntegrationError } from '../../src/shared/errors';
+import { BadInputError, ConfigError, IntegrationError } from '../../src/shared/errors';
 import { STANDARD_FIELDS } from '../../src/masterscada/vendor';
 import { resolveSelections } from './masterscada-records';
 import type { FieldDef, ResolvedSelection } from './masterscada-records';
-
-/** A msg asked for a read that cannot be made (bad window, fields or limit): nothing was sent to the runtime. */
-export class HistoryInputError extends IntegrationError {
-  constructor(message: string) {
-    super('BAD_INPUT', message);
-  }
-}
 
 /** A read is already running on this node: the msg was refused, the running read goes on. */
 export class HistoryBusyError extends IntegrationError {
@@ -102,10 +95,10 @@ export function defaultQuery(defaults: HistoryDefaults, now: number): HistoryQue
 /**
  * The read a msg asks for: `msg.start`, `msg.end`, `msg.fields`, `msg.limit`,
  * `msg.inverse` override the node's settings. A bad value in the msg is a
- * HistoryInputError (`BAD_INPUT`), a bad setting a ConfigError.
+ * BadInputError (`BAD_INPUT`), a bad setting a ConfigError.
  */
 export function resolveQuery(defaults: HistoryDefaults, msg: Record<string, unknown>, now: number): HistoryQuery {
-  const input = (reason: string): Error => new HistoryInputError(reason);
+  const input = (reason: string): Error => new BadInputError(reason);
   const config = (reason: string): Error => new ConfigError(reason);
   const from = (key: string): ((reason: string) => Error) => (key in msg && msg[key] !== undefined ? input : config);
   const startRaw = msg.start !== undefined ? msg.start : defaults.start;

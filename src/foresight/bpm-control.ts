@@ -89,11 +89,6 @@ export class BpmController {
     return [this.connection, this.process, this.options.processMoniker].filter((s): s is string => Boolean(s));
   }
 
-  /** Whether the process is open now. */
-  get isOpen(): boolean {
-    return this.process !== undefined;
-  }
-
   /** Runs `request` after the ones before it; one outcome per instance, in order. Rejects only for a bad request or after close(). */
   run(request: ControlRequest): Promise<ControlOutcome[]> {
     const job = this.queue.then(() => this.runNow(request));

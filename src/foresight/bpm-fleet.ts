@@ -169,11 +169,6 @@ export class BpmFleet extends GuardedEmitter<BpmFleetEvents> {
     return this.current;
   }
 
-  /** The instances followed now, oldest first. */
-  get instances(): FleetInstance[] {
-    return [...this.entries.values()].map((e) => e.instance);
-  }
-
   /** The monikers this fleet holds, to mask in any text that leaves the package. */
   secrets(): string[] {
     return [this.shared.moniker, this.options.processMoniker].filter((s): s is string => Boolean(s));

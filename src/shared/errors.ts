@@ -84,6 +84,13 @@ export class ConfigError extends IntegrationError {
   }
 }
 
+/** A msg that asks for something that cannot be done (nothing usable to acknowledge, a bad read window): refused before any call. */
+export class BadInputError extends IntegrationError {
+  constructor(message: string) {
+    super('BAD_INPUT', message);
+  }
+}
+
 /** The client or engine was closed while the operation was pending. */
 export class ClosedError extends IntegrationError {
   constructor(message = 'client closed') {
