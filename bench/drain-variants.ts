@@ -1,11 +1,11 @@
 /**
- * Row 1's drain for some variants only, each repetition's rate printed: for profiling one variant
- * without the others in the same profile.
+ * Row 1's drain for some variants only, each repetition's rate and Node-RED CPU time per record
+ * printed: for profiling one variant without the others in the same profile.
  *
  *   node dist/bench/drain-variants.js a,f [reps] [--profile dir]
  */
 import { parseArgs } from 'node:util';
-import { inNodeRed } from './drain';
+import { drainInNodeRed } from './drain';
 import { BenchRuntime } from './runtime';
 import { FULL } from './sizes';
 
@@ -19,10 +19,17 @@ async function main(): Promise<void> {
   const rt = await BenchRuntime.start(values.profile ? { profileDir: values.profile } : {});
   try {
     const { drainEvents: n, packetSize, drainWarmupEvents } = FULL;
-    for (const v of variants) await inNodeRed(rt, v, drainWarmupEvents, packetSize);
+    for (const v of variants) await drainInNodeRed(rt, v, drainWarmupEvents, packetSize);
     const rates: Record<string, number[]> = {};
-    for (let i = 0; i < reps; i++) for (const v of variants) (rates[v] ??= []).push(Math.round(await inNodeRed(rt, v, n, packetSize)));
-    for (const v of variants) console.log(`${v}: ${rates[v].join(', ')} ev/s`);
+    const cpu: Record<string, number[]> = {};
+    for (let i = 0; i < reps; i++)
+      for (const v of variants) {
+        const { rate, cpuUsPerEvent } = await drainInNodeRed(rt, v, n, packetSize);
+        (rates[v] ??= []).push(Math.round(rate));
+        (cpu[v] ??= []).push(Number(cpuUsPerEvent.toFixed(2)));
+      }
+    // CPU time per record is what load from elsewhere on the machine disturbs least.
+    for (const v of variants) console.log(`${v}: ${rates[v].join(', ')} ev/s; Node-RED CPU ${cpu[v].join(', ')} µs/record`);
   } finally {
     await rt.stop();
   }

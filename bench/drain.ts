@@ -19,20 +19,28 @@ const POLL_MS = 50;
 type Variant = 'a' | 'b' | 'f' | 'c';
 
 /** Events per second of one drain; `fdatasync` is the `scada-events` node's setting (variant a only). */
-export async function inNodeRed(rt: BenchRuntime, variant: Exclude<Variant, 'c'>, events: number, packetSize: number, options: { fdatasync?: boolean } = {}): Promise<number> {
+/** Row 1's drain of one variant: records per second, and the Node-RED process's CPU time per record. */
+export async function drainInNodeRed(rt: BenchRuntime, variant: Exclude<Variant, 'c'>, events: number, packetSize: number, options: { fdatasync?: boolean } = {}): Promise<{ rate: number; cpuUsPerEvent: number }> {
   const sim = await startScadaSim(events, packetSize);
   try {
     if (variant === 'a') await rt.deploy(scadaEventsFlow(sim.url, POLL_MS / 1000, options));
     else if (variant === 'b') await rt.deploy(coreFlow(await subscribe(sim), POLL_MS / 1000));
     else await rt.deploy(leanFlow(await subscribe(sim), POLL_MS));
     await polled(sim);
+    const before = await rt.sample();
     const start = raise(sim, events);
     const stats = await rt.counted(events, `variant ${variant}`);
-    return (events / (stats.lastAt! - start)) * 1000;
+    const after = await rt.sample();
+    const cpuUs = after.cpuUserUs + after.cpuSystemUs - before.cpuUserUs - before.cpuSystemUs;
+    return { rate: (events / (stats.lastAt! - start)) * 1000, cpuUsPerEvent: cpuUs / events };
   } finally {
     await rt.clear();
     await sim.close();
   }
+}
+
+export async function inNodeRed(rt: BenchRuntime, variant: Exclude<Variant, 'c'>, events: number, packetSize: number, options: { fdatasync?: boolean } = {}): Promise<number> {
+  return (await drainInNodeRed(rt, variant, events, packetSize, options)).rate;
 }
 
 async function ceiling(events: number, packetSize: number): Promise<number> {

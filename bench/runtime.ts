@@ -4,7 +4,7 @@
  * Flows are deployed through the admin API; the `bench-count` node's admin endpoints report counts,
  * latencies, CPU time and memory.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNodeRedRuntime, type NodeRedRuntime } from '../test/helpers/node-red-runtime';
@@ -33,6 +33,7 @@ function writeNodesDir(): string {
 
 /** A node binary that runs Node with `--cpu-prof`, writing the profile into `dir` when Node-RED exits. */
 function profilingNode(dir: string): string {
+  mkdirSync(dir, { recursive: true });
   const script = join(dir, 'node-cpu-prof.sh');
   writeFileSync(script, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --cpu-prof --cpu-prof-dir ${JSON.stringify(dir)} "$@"\n`);
   chmodSync(script, 0o755);

@@ -62,7 +62,14 @@ export async function startNodeRedRuntime(options: NodeRedRuntimeOptions = {}): 
     const api = (path: string, init: RequestInit = {}): Promise<Response> => {
       const headers = new Headers(init.headers);
       if (!headers.has('Accept')) headers.set('Accept', 'application/json');
-      return fetch(new URL(path, running.url), { ...init, headers });
+      const call = (): Promise<Response> => fetch(new URL(path, running.url), { ...init, headers });
+      // A kept-alive admin connection the runtime closed while this process was busy (a bench raising a
+      // backlog blocks it past the server's keep-alive timeout) fails on reuse: a read is sent again once.
+      const idempotent = (init.method ?? 'GET').toUpperCase() === 'GET';
+      return call().catch((err: unknown) => {
+        if (idempotent && (err as { cause?: { code?: unknown } }).cause?.code === 'UND_ERR_SOCKET') return call();
+        throw err;
+      });
     };
     return {
       url: running.url,
