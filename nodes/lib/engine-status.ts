@@ -42,7 +42,7 @@ export function monitorStatus(words: StatusWords, s: MonitorStatus): NodeStatusS
  * dot when the socket limit leaves instances without one.
  */
 export function fleetStatus(words: StatusWords, s: FleetStatus): NodeStatusShape {
-  const counts = { n: s.instances, m: s.connected, w: s.waiting };
+  const counts = { count: s.instances, m: s.connected, w: s.waiting };
   switch (s.state) {
     case 'watching':
       if (s.instances === 0) return words.plain('connected', 'noInstances');

@@ -4,25 +4,21 @@
  * message and the red border, the choice is saved, and a deployed node shows its counts in words.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { SEED, startForesightSimulator, type ForesightSimulator } from '../../src/sim/foresight';
 import { launchChromium, type Browser } from '../helpers/chromium';
-import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
+import { startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
+import { translator } from '../nodes/catalog';
 import { addNode, cancelDialog, deploy, openDialog, openEditor, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
 
-const ROOT = packageUnderTest().info.root;
+const enUS = translator('en-US', 'bpm-monitor');
 
+/** Text of a key of bpm-monitor's en-US catalog, as the runtime translates it (plurals included). */
 function message(key: string, params: Record<string, string | number> = {}): string {
-  const catalog = JSON.parse(readFileSync(join(ROOT, 'nodes', 'locales', 'en-US', 'bpm-monitor.json'), 'utf8')) as Record<string, unknown>;
-  let text: unknown = catalog['bpm-monitor'];
-  for (const part of key.split('.')) text = (text as Record<string, unknown>)[part];
-  assert.equal(typeof text, 'string', key);
-  return Object.entries(params).reduce((t, [k, v]) => t.split(`__${k}__`).join(String(v)), text as string);
+  return enUS(`bpm-monitor.${key}`, params);
 }
 
 describe('editor: bpm-monitor all running instances (Chromium)', function () {
@@ -100,7 +96,7 @@ describe('editor: bpm-monitor all running instances (Chromium)', function () {
 
   it('should show "N instances, M connected" under a deployed node', async function () {
     await deploy(page);
-    const expected = message('status.instances', { n: 1, m: 1 });
+    const expected = message('status.instances', { count: 1, m: 1 });
     let shown: string[] = [];
     await waitFor(
       async () => {

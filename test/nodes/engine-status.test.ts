@@ -33,6 +33,9 @@ describe('engine state and failure → node status', () => {
       assert.deepEqual(fleetStatus(en, watching(12, 9)), { fill: 'yellow', shape: 'ring', text: '12 instances, 9 connected' });
       assert.deepEqual(fleetStatus(en, watching(60, 50, 10)), { fill: 'yellow', shape: 'dot', text: '60 instances, 50 connected, 10 over the limit' });
       assert.deepEqual(fleetStatus(en, watching(0, 0)), { fill: 'green', shape: 'dot', text: 'bpm-monitor.status.noInstances' });
+      assert.equal(fleetStatus(en, watching(1, 1)).text, '1 instance, 1 connected');
+      assert.equal(fleetStatus(en, watching(1, 0, 1)).text, '1 instance, 0 connected, 1 over the limit');
+      assert.equal(fleetStatus(ru, watching(1, 1)).text, 'экземпляров: 1, подключено: 1');
       assert.equal(fleetStatus(ru, watching(12, 9)).text, 'экземпляров: 12, подключено: 9');
       assert.equal(fleetStatus(ru, watching(60, 50, 10)).text, 'экземпляров: 60, подключено: 50, сверх лимита: 10');
     });
