@@ -31,7 +31,11 @@ function scadaServer(url: string): FlowNode {
   return { id: 'srv', type: 'masterscada-server', url, timeout: 10, usetls: false, tls: '', credentials: { ...DEMO_ACCOUNT } };
 }
 
-function scadaEventsNode(id: string, pollS: number, wires: string[][], fdatasync = false): FlowNode {
+function benchSelection(clientHandle: number, itemId: number): FlowNode {
+  return { clientHandle, taskId: 0, itemId, archiveId: 0, path: '', useArchive: false, topic: '', fields: BENCH_SELECTION.fields.map((f) => ({ id: f.id, name: '' })) };
+}
+
+function scadaEventsNode(id: string, pollS: number, wires: string[][], fdatasync = false, selections: FlowNode[] = [benchSelection(1, 0)]): FlowNode {
   return {
     id,
     type: 'scada-events',
@@ -40,7 +44,7 @@ function scadaEventsNode(id: string, pollS: number, wires: string[][], fdatasync
     pollInterval: pollS,
     store: '',
     fdatasync,
-    selections: [{ clientHandle: 1, taskId: 0, itemId: 0, archiveId: 0, path: '', useArchive: false, topic: '', fields: BENCH_SELECTION.fields.map((f) => ({ id: f.id, name: '' })) }],
+    selections,
     wires,
   };
 }
@@ -53,6 +57,11 @@ export function scadaEventsFlow(url: string, pollS: number, options: { latency?:
 /** `nodes` idle `scada-events` nodes on one server, wired to nothing. */
 export function idleScadaEventsFlow(url: string, nodes: number, pollS: number): FlowNode[] {
   return placed([TAB, scadaServer(url), count(), ...Array.from({ length: nodes }, (_, i) => scadaEventsNode(`ev${i}`, pollS, [[]]))]);
+}
+
+/** One idle `scada-events` node watching `selections` objects (one subscription, one poll per interval for all). */
+export function idleSelectionsFlow(url: string, selections: number, pollS: number): FlowNode[] {
+  return placed([TAB, scadaServer(url), count(), scadaEventsNode('ev', pollS, [[]], false, Array.from({ length: selections }, (_, i) => benchSelection(i + 1, 1000 + i)))]);
 }
 
 export interface Subscription {

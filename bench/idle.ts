@@ -2,9 +2,10 @@
  * Row 6, idle cost: `idleNodes` scada-events nodes on one server polling a simulator with nothing
  * to say every second. CPU time of the Node-RED process over three windows (one minute in the full
  * run) in % of one core, against as many leanest nodes polling as often and against the runtime with
- * only the counting node deployed; and its RSS.
+ * only the counting node deployed; and its RSS. Also the same objects watched by one node with as
+ * many selections (one subscription: one request per interval for all).
  */
-import { idleLeanFlow, idleScadaEventsFlow } from './flows';
+import { idleLeanFlow, idleScadaEventsFlow, idleSelectionsFlow } from './flows';
 import { alternate, median, sleep, waitUntil, type Row } from './measure';
 import type { BenchRuntime } from './runtime';
 import { startScadaSim, subscribe } from './scada';
@@ -36,6 +37,18 @@ async function withNodes(rt: BenchRuntime, sim: MasterScadaSimulator, sizes: Siz
   }
 }
 
+async function withOneNode(rt: BenchRuntime, sim: MasterScadaSimulator, sizes: Sizes): Promise<Idle> {
+  const before = sim.subscriptionCount;
+  await rt.deploy(idleSelectionsFlow(sim.url, sizes.idleNodes, 1));
+  try {
+    await waitUntil(() => sim.subscriptionCount > before, 'the node to subscribe', 30_000);
+    await sleep(2000);
+    return await window(rt, sizes.idleWindowMs);
+  } finally {
+    await rt.clear();
+  }
+}
+
 async function withLeanNodes(rt: BenchRuntime, sim: MasterScadaSimulator, sizes: Sizes): Promise<Idle> {
   const subs = [];
   for (let i = 0; i < sizes.idleNodes; i++) subs.push(await subscribe(sim));
@@ -57,7 +70,7 @@ async function empty(rt: BenchRuntime, sizes: Sizes): Promise<Idle> {
 export async function benchIdle(rt: BenchRuntime, sizes: Sizes): Promise<Row[]> {
   const sim = await startScadaSim(10, 100);
   try {
-    const runs = await alternate(sizes.reps, { nodes: () => withNodes(rt, sim, sizes), lean: () => withLeanNodes(rt, sim, sizes), empty: () => empty(rt, sizes) });
+    const runs = await alternate(sizes.reps, { nodes: () => withNodes(rt, sim, sizes), one: () => withOneNode(rt, sim, sizes), lean: () => withLeanNodes(rt, sim, sizes), empty: () => empty(rt, sizes) });
     const cpu = median(runs.nodes.map((r) => r.cpuPercent));
     const what = `idle, ${sizes.idleNodes} scada-events polling every 1 s, ${(sizes.reps * sizes.idleWindowMs) / 1000} s`;
     const emptyLabel = 'only the counting node deployed';
@@ -65,6 +78,13 @@ export async function benchIdle(rt: BenchRuntime, sizes: Sizes): Promise<Row[]> 
     return [
       { id: '6 cpu', what: `${what}: CPU of one core`, value: cpu, unit: '%', baseline: { value: median(runs.lean.map((r) => r.cpuPercent)), label: `${sizes.idleNodes} leanest nodes, same poll` }, target },
       { id: '6 cpu', what: `${what}: CPU of one core`, value: cpu, unit: '%', baseline: { value: median(runs.empty.map((r) => r.cpuPercent)), label: emptyLabel }, target },
+      {
+        id: '6 one',
+        what: `idle, the same ${sizes.idleNodes} objects watched by one scada-events node with ${sizes.idleNodes} selections: CPU of one core`,
+        value: median(runs.one.map((r) => r.cpuPercent)),
+        unit: '%',
+        baseline: { value: cpu, label: `${sizes.idleNodes} scada-events nodes, one selection each` },
+      },
       { id: '6 rss', what: `${what}: RSS`, value: median(runs.nodes.map((r) => r.rssMiB)), unit: 'MiB', baseline: { value: median(runs.empty.map((r) => r.rssMiB)), label: emptyLabel } },
     ];
   } finally {
