@@ -4,7 +4,8 @@
  * deletion). Meanwhile Node-RED is SIGKILLed at random moments and restarted, fully redeployed,
  * the simulator's process restarts (sessions and subscriptions gone) and its queue overflows once
  * while Node-RED is down. Every msg is appended synchronously to a file by a function node; the
- * table is counted from that file alone.
+ * table is counted from that file alone. The node keeps the active-alarm list too (stored in the
+ * ack's write): every alarm ends deleted, so the list must end empty.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -48,11 +49,13 @@ interface Table {
   kills: number;
   fullDeploys: number;
   liveSubscriptions: number;
+  /** Alarms still in the active-alarm list once every alarm was cleared, acknowledged and delivered. */
+  staleListAlarms: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function flows(simUrl: string, outFile: string, name: string): unknown[] {
+function flows(simUrl: string, outFile: string, listFile: string, name: string): unknown[] {
   return [
     { id: 'f1', type: 'tab', label: 'soak' },
     { id: 'srv', type: 'masterscada-server', url: simUrl, timeout: 3, usetls: false, tls: '' },
@@ -64,8 +67,20 @@ function flows(simUrl: string, outFile: string, name: string): unknown[] {
       server: 'srv',
       pollInterval: 0.1,
       store: '',
+      alarmList: true,
+      outputs: 2,
       selections: [{ clientHandle: 1, taskId: 0, itemId: 0, archiveId: 0, path: '', useArchive: false, topic: '', fields: [{ id: 1, name: 'eventId' }, { id: 2, name: 'Time' }, { id: 5, name: 'Active' }, { id: 6, name: 'Acked' }] }],
-      wires: [['sink']],
+      wires: [['sink'], ['list']],
+    },
+    {
+      id: 'list',
+      type: 'function',
+      z: 'f1',
+      // The latest active-alarm list, as eventIds, replacing the one before.
+      func: `fs.writeFileSync(${JSON.stringify(listFile)}, JSON.stringify(msg.payload.map((a) => a.eventId)));\nreturn null;`,
+      libs: [{ var: 'fs', module: 'fs' }],
+      outputs: 0,
+      wires: [],
     },
     {
       id: 'sink',
@@ -84,11 +99,12 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
   const sim: MasterScadaSimulator = await startSim({ accounts: { demo: PASSWORD }, queueSize: 400, packetSize: 20, archiveSize: 100_000 });
   const userDir = mkdtempSync(join(tmpdir(), 'nr-scada-soak-'));
   const outFile = join(userDir, 'out.jsonl');
+  const listFile = join(userDir, 'alarm-list.json');
   const pkg = packageUnderTest();
   prepareUserDir({
     userDir,
     modules: { [pkg.info.name]: pkg.dir },
-    flows: flows(sim.url, outFile, 'soak'),
+    flows: flows(sim.url, outFile, listFile, 'soak'),
     credentials: { srv: { username: 'demo', password: PASSWORD } },
     settings: { contextStorage, functionExternalModules: true },
   });
@@ -135,7 +151,7 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
         const res = await fetch(new URL('flows', nodeRed.url), {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-          body: JSON.stringify(flows(sim.url, outFile, `soak ${fullDeploys}`)),
+          body: JSON.stringify(flows(sim.url, outFile, listFile, `soak ${fullDeploys}`)),
         });
         assert.ok(res.ok, `deploy: HTTP ${res.status}`);
         fullDeploys++;
@@ -161,6 +177,10 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
     // Drained = every deletion seen and every queued packet acknowledged (so stored and at the output); the
     // catch lets the table print and the assertions below say what is missing.
     await waitFor(() => goneSeen() >= produced.length && sim.queuedPackets === 0, 'every deletion at the output and the queue drained', 45_000).catch(() => undefined);
+    // Every alarm ended in a deletion, so the list must end empty: an alarm left in it came back from a list
+    // stored apart from the ack it belongs to (a kill between the two), and no Deleted will ever remove it.
+    const listed = (): string[] => (existsSync(listFile) ? (JSON.parse(readFileSync(listFile, 'utf8')) as string[]) : []);
+    await waitFor(() => listed().length === 0, 'the active-alarm list to empty', 5_000).catch(() => undefined);
     const out = lines();
     const records = out.filter((l) => l.c === undefined);
     const seen = new Set(records.map((l) => l.e));
@@ -196,6 +216,7 @@ async function soak(settingsName: string, contextStorage: unknown): Promise<Tabl
       kills,
       fullDeploys,
       liveSubscriptions: sim.subscriptionCount,
+      staleListAlarms: listed().length,
     };
     const lostIds = produced.filter((e) => !seen.has(e) || !gone.has(e));
     if (lostIds.length > 0) {
@@ -238,6 +259,7 @@ describe('scada-events chaos soak (real Node-RED child, SIGKILL, full deploys, s
       assert.equal(table.unmarkedDuplicates, 0, 'unmarked duplicates');
       assert.equal(table.falseGaps, 0, 'false gaps');
       assert.ok(table.gapNotices >= 1 && table.recoveredFromArchive > 0, 'the overflow was seen and the archive read');
+      assert.equal(table.staleListAlarms, 0, 'alarms left in the active-alarm list');
       assert.equal(table.liveSubscriptions, 1, 'one live subscription at the end (old ones deleted or ended with their session)');
     });
   }
