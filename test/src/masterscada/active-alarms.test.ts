@@ -101,6 +101,16 @@ describe('EventFilter', () => {
     assert.throws(() => new EventFilter({ severityMin: 9, severityMax: 1 }), { code: 'CONFIG' });
   });
 
+  it('reads severity bounds given as the editor stores them: number text, blank for none, anything else a CONFIG error', () => {
+    const f = new EventFilter({ severityMin: ' 500 ', severityMax: '800' });
+    assert.deepEqual([499, 500, 800, 801].map((severity) => f.accepts({ severity })), [false, true, true, false]);
+    assert.equal(new EventFilter({ severityMin: '', severityMax: '  ' }).passesAll, true, 'blank bounds filter nothing');
+    assert.equal(new EventFilter({ severityMin: '0' }).passesAll, false, 'a bound of 0 is a bound');
+    assert.throws(() => new EventFilter({ severityMin: 'high' }), { code: 'CONFIG', message: 'the lowest severity must be a number' });
+    assert.throws(() => new EventFilter({ severityMax: Number.NaN }), { code: 'CONFIG', message: 'the highest severity must be a number' });
+    assert.throws(() => new EventFilter({ severityMin: '900', severityMax: '100' }), { code: 'CONFIG', message: 'the lowest severity is above the highest' });
+  });
+
   it('active / acknowledged state', () => {
     const f = new EventFilter({ active: 'yes', acked: 'no' });
     assert.equal(f.accepts({ active: true, acked: false }), true);
