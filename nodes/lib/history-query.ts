@@ -68,8 +68,8 @@ function readTime(value: unknown, now: number, fail: (reason: string) => Error):
     else if (/^\d{4}-\d{2}-\d{2}/.test(text)) t = { ms: Date.parse(text), beforeNow: false };
   }
   // A time before `now` that is in range at `now` stays in range later: it only moves toward `now`.
-  const ms = t === undefined ? undefined : t.beforeNow ? now - t.ms : t.ms;
-  if (t === undefined || ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > MAX_MS) {
+  const ms = t === undefined ? NaN : t.beforeNow ? now - t.ms : t.ms;
+  if (t === undefined || !Number.isFinite(ms) || Math.abs(ms) > MAX_MS) {
     throw fail(typeof value === 'string' ? `"${value.slice(0, 40)}" is not a time (ISO 8601, epoch ms, "now" or "-1h")` : `a ${value instanceof Date ? 'invalid Date' : typeof value} is not a time`);
   }
   return t;
