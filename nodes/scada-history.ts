@@ -7,8 +7,8 @@ import { settleWithin } from '../src/shared/close-limit';
 import { BadInputError, ConfigError } from '../src/shared/errors';
 import { commandOf } from './lib/commands';
 import { catchable, doneError } from './lib/errors';
-import { HistoryBusyError, defaultQuery, resolveQuery } from './lib/history-query';
-import type { HistoryDefaults, HistoryQuery } from './lib/history-query';
+import { HistoryBusyError, historySettings, resolveQuery } from './lib/history-query';
+import type { HistoryDefaults, HistoryQuery, HistorySettings } from './lib/history-query';
 import { endStatus, pagingStatus, readFailedStatus, readingStatus } from './lib/history-status';
 import type { HistoryEnd } from './lib/history-status';
 import type { MasterScadaServerNode } from './lib/masterscada-connection';
@@ -74,8 +74,9 @@ export = function (RED: NodeAPI): void {
       failOnceStarted(RED, node, words.failed(err), () => report(err));
       return;
     }
+    let settings: HistorySettings;
     try {
-      defaultQuery(defaults, Date.now());
+      settings = historySettings(defaults, Date.now());
     } catch (err) {
       failOnceStarted(RED, node, words.failed(err), () => report(err));
       return;
@@ -192,7 +193,7 @@ export = function (RED: NodeAPI): void {
       }
       let query: HistoryQuery;
       try {
-        query = resolveQuery(defaults, msg as unknown as Record<string, unknown>, Date.now());
+        query = resolveQuery(settings, msg as unknown as Record<string, unknown>, Date.now());
       } catch (err) {
         fail(err as Error);
         return;

@@ -1,8 +1,7 @@
 import { EventFilter } from '../../src/masterscada/event-filter';
 import type { EventFilterOptions, StateFilter } from '../../src/masterscada/event-filter';
 import type { ActiveAlarmList } from '../../src/masterscada/active-alarms';
-import { EVENT_TIME_FIELD_ID, timeToMs } from '../../src/masterscada/vendor';
-import { ConfigError } from '../../src/shared/errors';
+import { EVENT_TIME_FIELD_ID, standardFieldId, timeToMs } from '../../src/masterscada/vendor';
 import type { EventMessage, ResolvedSelection } from './masterscada-records';
 import { RAW_KEY } from './masterscada-records';
 
@@ -16,22 +15,13 @@ export interface FilterDef {
   textMode?: string;
 }
 
-/** Standard field ids the filters read (src/masterscada/vendor.ts STANDARD_FIELDS). */
-const FIELD = { message: 3, severity: 4, active: 5, acked: 6 } as const;
+/** The ids of the standard fields the filters read. */
+const FIELD = { message: standardFieldId('Message'), severity: standardFieldId('Severity'), active: standardFieldId('Active'), acked: standardFieldId('Acked') } as const;
 
+/** The editor's filter settings as EventFilter options; EventFilter checks them (a ConfigError when they are unusable). */
 export function filterOptions(def: FilterDef): EventFilterOptions {
-  const bound = (v: unknown, what: string): number | undefined => {
-    if (v === undefined || v === null || String(v).trim() === '') return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new ConfigError(`the ${what} severity must be a number`);
-    return n;
-  };
   const state = (v: unknown): StateFilter => (v === 'yes' || v === 'no' ? v : 'any');
-  const options: EventFilterOptions = { active: state(def.activeFilter), acked: state(def.ackedFilter), textMode: def.textMode === 'regex' ? 'regex' : 'contains' };
-  const min = bound(def.severityMin, 'lowest');
-  const max = bound(def.severityMax, 'highest');
-  if (min !== undefined) options.severityMin = min;
-  if (max !== undefined) options.severityMax = max;
+  const options: EventFilterOptions = { severityMin: def.severityMin, severityMax: def.severityMax, active: state(def.activeFilter), acked: state(def.ackedFilter), textMode: def.textMode === 'regex' ? 'regex' : 'contains' };
   if (typeof def.textFilter === 'string' && def.textFilter !== '') options.text = def.textFilter;
   return options;
 }

@@ -36,14 +36,6 @@ export class ActiveAlarmList<V = unknown> {
     return this.version;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get refreshing(): boolean {
-    return this.seen !== undefined;
-  }
-
   /** An Update or Refresh record: the alarm is current, with these values. */
   upsert(key: string, time: number | undefined, value: V): void {
     this.seen?.add(key);

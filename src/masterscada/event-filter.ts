@@ -11,9 +11,12 @@ export interface FilterView {
 export type StateFilter = 'any' | 'yes' | 'no';
 
 export interface EventFilterOptions {
-  /** Inclusive bounds; a record without a numeric severity fails a set bound. */
-  severityMin?: number;
-  severityMax?: number;
+  /**
+   * Inclusive bounds: a number, or its text as the editor stores it (blank = no bound). A record without a
+   * numeric severity fails a set bound.
+   */
+  severityMin?: number | string;
+  severityMax?: number | string;
   active?: StateFilter;
   acked?: StateFilter;
   /** Empty = no text filter. */
@@ -34,12 +37,15 @@ export const MAX_TEXT = 2000;
  */
 export class EventFilter {
   private readonly test: ((text: string) => boolean) | undefined;
+  private readonly severityMin: number | undefined;
+  private readonly severityMax: number | undefined;
 
   constructor(private readonly options: EventFilterOptions) {
-    const { severityMin, severityMax } = options;
-    if (severityMin !== undefined && !Number.isFinite(severityMin)) throw new ConfigError('the lowest severity must be a number');
-    if (severityMax !== undefined && !Number.isFinite(severityMax)) throw new ConfigError('the highest severity must be a number');
+    const severityMin = severityBound(options.severityMin, 'lowest');
+    const severityMax = severityBound(options.severityMax, 'highest');
     if (severityMin !== undefined && severityMax !== undefined && severityMin > severityMax) throw new ConfigError('the lowest severity is above the highest');
+    this.severityMin = severityMin;
+    this.severityMax = severityMax;
     const text = options.text ?? '';
     if (text === '') return;
     if (options.textMode === 'regex') {
@@ -54,22 +60,31 @@ export class EventFilter {
   /** True when nothing is filtered out. */
   get passesAll(): boolean {
     const o = this.options;
-    return o.severityMin === undefined && o.severityMax === undefined && (o.active ?? 'any') === 'any' && (o.acked ?? 'any') === 'any' && this.test === undefined;
+    return this.severityMin === undefined && this.severityMax === undefined && (o.active ?? 'any') === 'any' && (o.acked ?? 'any') === 'any' && this.test === undefined;
   }
 
   accepts(view: FilterView): boolean {
     const o = this.options;
-    if (o.severityMin !== undefined || o.severityMax !== undefined) {
+    const { severityMin, severityMax } = this;
+    if (severityMin !== undefined || severityMax !== undefined) {
       const s = typeof view.severity === 'number' ? view.severity : typeof view.severity === 'string' && view.severity.trim() !== '' ? Number(view.severity) : NaN;
       if (!Number.isFinite(s)) return false;
-      if (o.severityMin !== undefined && s < o.severityMin) return false;
-      if (o.severityMax !== undefined && s > o.severityMax) return false;
+      if (severityMin !== undefined && s < severityMin) return false;
+      if (severityMax !== undefined && s > severityMax) return false;
     }
     if (!stateMatches(o.active, view.active)) return false;
     if (!stateMatches(o.acked, view.acked)) return false;
     if (this.test && !this.test(typeof view.text === 'string' ? view.text : view.text === undefined || view.text === null ? '' : String(view.text))) return false;
     return true;
   }
+}
+
+/** A severity bound as a number; undefined when none is set; a ConfigError when it is not a number. */
+function severityBound(value: unknown, which: 'lowest' | 'highest'): number | undefined {
+  if (value === undefined || value === null || String(value).trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new ConfigError(`the ${which} severity must be a number`);
+  return n;
 }
 
 function stateMatches(want: StateFilter | undefined, value: unknown): boolean {

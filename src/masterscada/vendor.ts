@@ -76,7 +76,7 @@ export interface StandardField {
  * may use any other numeric id; the server decides what it means.
  */
 export const STANDARD_FIELDS: ReadonlyArray<StandardField> = Object.freeze([
-  { id: 1, name: 'eventId', kind: 'string' },
+  { id: EVENT_ID_FIELD_ID, name: 'eventId', kind: 'string' },
   { id: 2, name: 'Time', kind: 'time' },
   { id: 3, name: 'Message', kind: 'string' },
   { id: 4, name: 'Severity', kind: 'number' },
@@ -94,8 +94,15 @@ export function standardField(id: number): StandardField | undefined {
   return STANDARD_FIELDS.find((f) => f.id === id);
 }
 
-/** The field id of the event's time (docs/masterscada.md#s11-alarm-attributes `Time`, id 2 in STANDARD_FIELDS): the archive backfill windows on it. */
-export const EVENT_TIME_FIELD_ID = 2;
+/** The id STANDARD_FIELDS gives the standard field `name`; throws (when the module loads) for a name it does not list. */
+export function standardFieldId(name: string): number {
+  const field = STANDARD_FIELDS.find((f) => f.name === name);
+  if (!field) throw new Error(`STANDARD_FIELDS has no field named ${name}`);
+  return field.id;
+}
+
+/** The field id of the event's time (docs/masterscada.md#s11-alarm-attributes `Time`): the archive backfill windows on it. */
+export const EVENT_TIME_FIELD_ID = standardFieldId('Time');
 
 /**
  * GetArchivedEvents (docs/masterscada.md#s5-getarchivedevents, docs/masterscada.md#archive-read). The request fields are documented; the

@@ -18,6 +18,14 @@ import { packageUnderTest } from '../helpers/node-red-runtime';
 import masterScadaServer = require('../../nodes/masterscada-server');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import scadaEvents = require('../../nodes/scada-events');
+import { filterOptions, recordFilter } from '../../nodes/lib/scada-events-alarms';
+import { resolveSelections } from '../../nodes/lib/masterscada-records';
+import type { EventMessage } from '../../nodes/lib/masterscada-records';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const statusNode = require('@node-red/nodes/core/common/25-status.js');
 
 helper.init(require.resolve('node-red'));
 
@@ -157,12 +165,63 @@ describe('scada-events active-alarm list and filters (test helper)', () => {
     void valve;
   });
 
+  it('refuses a severity bound that is not a number: one CONFIG error in Catch, a red status, no call to the runtime', async () => {
+    const caught: Array<{ error?: { code?: string; message?: string } }> = [];
+    const statuses: Array<{ fill?: string; text?: string }> = [];
+    const flow = [
+      { id: 'f1', type: 'tab', label: 'test' },
+      { id: 'srv', type: 'masterscada-server', url: sim.url, timeout: 2 },
+      { id: 'ev', type: 'scada-events', z: 'f1', server: 'srv', pollInterval: 0.05, store: '', selections: selections(), severityMin: 'high', wires: [['out']] },
+      { id: 'out', type: 'helper', z: 'f1' },
+      { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['hc']] },
+      { id: 'hc', type: 'helper', z: 'f1' },
+      { id: 'st1', type: 'status', z: 'f1', scope: ['ev'], wires: [['hs']] },
+      { id: 'hs', type: 'helper', z: 'f1' },
+    ];
+    await helper.load([masterScadaServer, scadaEvents, catchNode, statusNode], flow as never, { srv: { username: 'demo', password: PASSWORD } });
+    helper.getNode('hc').on('input', (msg: object) => caught.push(msg as (typeof caught)[number]));
+    helper.getNode('hs').on('input', (msg: object) => statuses.push((msg as { status?: (typeof statuses)[number] }).status ?? {}));
+    await waitFor(() => caught.length === 1 && statuses.length > 0, 'the error and the status');
+    assert.equal(caught[0].error?.code, 'CONFIG');
+    assert.equal(caught[0].error?.message, 'the lowest severity must be a number');
+    assert.equal(statuses.at(-1)?.fill, 'red');
+    assert.equal(statuses.at(-1)?.text, 'scada-events.status.failed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(caught.length, 1, 'one error');
+    assert.equal(sim.requests.length, 0, 'nothing asked of the runtime');
+  });
+
   it('refuses a regular expression that could backtrack without bound', async () => {
     await load({ alarmList: true, outputs: 2, textFilter: '(a+)+$', textMode: 'regex' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const node = helper.getNode('ev') as unknown as { status?: unknown };
     assert.ok(node);
     assert.equal(sim.requestsFor('CreateSubscription').length, 0, 'the node does not start with a refused pattern');
+  });
+});
+
+describe('scada-events filters on shaped records', () => {
+  const recordMsg = (handle: number, payload: Payload): EventMessage => ({ topic: '', payload, recType: 'Update', eventId: String(payload.id), clientHandle: handle, sequenceNumber: 1, serverTime: undefined });
+
+  it('reads Severity, Active, Acked and Message by their standard ids, whatever the selection named them', () => {
+    const resolved = resolveSelections([
+      { clientHandle: 1, fields: [{ id: 1, name: 'id' }, { id: 4, name: 'Level' }, { id: 3, name: 'Text' }, { id: 6, name: 'Seen' }, { id: 5, name: 'On' }] },
+      { clientHandle: 2, fields: [{ id: 1, name: 'id' }, { id: 3, name: 'Message' }] },
+    ]);
+    const accepts = recordFilter(filterOptions({ severityMin: '500', textFilter: 'pump', ackedFilter: 'no', activeFilter: 'yes' }), resolved);
+    assert.equal(accepts(recordMsg(1, { id: 'a', Level: 600, Text: 'Pump 1', Seen: false, On: true })), true);
+    assert.equal(accepts(recordMsg(1, { id: 'b', Level: 400, Text: 'Pump 1', Seen: false, On: true })), false, 'severity below the bound');
+    assert.equal(accepts(recordMsg(1, { id: 'c', Level: 600, Text: 'Valve', Seen: false, On: true })), false, 'text');
+    assert.equal(accepts(recordMsg(1, { id: 'd', Level: 600, Text: 'Pump 1', Seen: true, On: true })), false, 'acknowledged');
+    assert.equal(accepts(recordMsg(1, { id: 'e', Level: 600, Text: 'Pump 1', Seen: false, On: false })), false, 'inactive');
+    assert.equal(accepts(recordMsg(2, { id: 'f', Message: 'Pump 2' })), false, 'a selection without Severity fails a set bound');
+  });
+
+  it('refuses a severity that is not a number with the same CONFIG error as the engine', () => {
+    const resolved = resolveSelections(selections());
+    assert.throws(() => recordFilter(filterOptions({ severityMin: 'high' }), resolved), { code: 'CONFIG', message: 'the lowest severity must be a number' });
+    assert.throws(() => recordFilter(filterOptions({ severityMax: 'x' }), resolved), { code: 'CONFIG', message: 'the highest severity must be a number' });
+    assert.equal(recordFilter(filterOptions({ severityMin: '', severityMax: '' }), resolved)(recordMsg(1, { id: 'a' })), true, 'blank bounds pass everything');
   });
 });
 

@@ -239,6 +239,23 @@ describe('scada-history node', () => {
     assert.equal(sim.requestsFor('Login').length, 0, 'not even a login');
   });
 
+  for (const [what, settings, message] of [
+    ['a selection without eventId', { fields: [{ id: 3, name: 'Message' }] }, /eventId/],
+    ['a start that is not a time', { start: 'yesterday' }, /"yesterday" is not a time/],
+  ] as Array<[string, Record<string, unknown>, RegExp]>) {
+    it(`should fail at start on ${what}: one CONFIG error in Catch, a red status, and refuse reads with it`, async () => {
+      await load(settings);
+      await waitFor(() => caught.length === 1 && statuses.length > 0, 'the error at start');
+      assert.equal(caught[0].error!.code, 'CONFIG');
+      assert.match(caught[0].error!.message, message);
+      assert.deepEqual([statuses.at(-1)!.fill, statuses.at(-1)!.text], ['red', 'failed scada-history.status.reason.CONFIG']);
+      query();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(caught.length, 1, 'a failed node does not read');
+      assert.equal(sim.requests.length, 0, 'nothing asked of the runtime');
+    });
+  }
+
   it('should refuse a second query while one runs with BUSY, and finish the first', async () => {
     sim.seedArchive(400, FROM, FROM + 399 * SECOND, { itemId: 111 });
     await load();

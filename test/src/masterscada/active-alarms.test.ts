@@ -7,6 +7,8 @@ import type { Clock } from '../../../src/shared/clock';
 
 describe('ActiveAlarmList', () => {
   const keys = (l: ActiveAlarmList): string[] => l.list().map((e) => e.key);
+  /** Whether the list, as the node stores it, holds an open refresh bracket. */
+  const bracketOpen = (l: ActiveAlarmList): boolean => l.toJSON().refreshing === true;
 
   it('adds and changes on upsert, removes on remove, newest first', () => {
     const l = new ActiveAlarmList<{ v: number }>();
@@ -35,16 +37,16 @@ describe('ActiveAlarmList', () => {
     l.upsert('b', 2, 'b');
     l.upsert('c', 3, 'c');
     assert.equal(l.drained(), false, 'no bracket open: nothing changes');
-    assert.equal(l.size, 3);
+    assert.equal(l.list().length, 3);
     l.refreshStarted();
-    assert.equal(l.refreshing, true);
+    assert.equal(bracketOpen(l), true);
     l.upsert('b', 2, 'b2');
     l.upsert('d', 4, 'd');
     // Still there while the bracket is open.
-    assert.equal(l.size, 4);
+    assert.equal(l.list().length, 4);
     const before = l.changes;
     assert.equal(l.drained(), true);
-    assert.equal(l.refreshing, false);
+    assert.equal(bracketOpen(l), false);
     assert.deepEqual(keys(l), ['d', 'b']);
     assert.ok(l.changes > before);
   });
@@ -54,7 +56,7 @@ describe('ActiveAlarmList', () => {
     l.upsert('a', 1, 'a');
     l.refreshStarted();
     l.drained();
-    assert.equal(l.size, 0);
+    assert.equal(l.list().length, 0);
   });
 
   it('a Deleted inside the bracket stays deleted', () => {
@@ -64,7 +66,7 @@ describe('ActiveAlarmList', () => {
     l.upsert('a', 1, 'a');
     l.remove('a');
     l.drained();
-    assert.equal(l.size, 0);
+    assert.equal(l.list().length, 0);
   });
 
   it('restores what toJSON saved, with an open bracket, through JSON text', () => {
@@ -76,7 +78,7 @@ describe('ActiveAlarmList', () => {
     const copy = new ActiveAlarmList<Record<string, unknown>>();
     assert.equal(copy.restore(JSON.parse(JSON.stringify(l))), true);
     assert.deepEqual(copy.list(), l.list());
-    assert.equal(copy.refreshing, true);
+    assert.equal(bracketOpen(copy as ActiveAlarmList), true);
     // The bracket goes on after the restore: 'a' was not mentioned in it.
     copy.drained();
     assert.deepEqual(keys(copy as ActiveAlarmList), ['b']);
@@ -87,7 +89,7 @@ describe('ActiveAlarmList', () => {
     l.upsert('a', 1, 'a');
     for (const bad of [undefined, null, 3, { v: 2, entries: [] }, { v: 1, entries: [['a', 'x', 1]] }, { v: 1, entries: [], seen: [1] }]) {
       assert.equal(l.restore(bad), false, JSON.stringify(bad));
-      assert.equal(l.size, 0);
+      assert.equal(l.list().length, 0);
     }
   });
 });
@@ -97,6 +99,16 @@ describe('EventFilter', () => {
     const f = new EventFilter({ severityMin: 500, severityMax: 800 });
     assert.deepEqual([499, 500, 800, 801, '600', undefined, 'x'].map((severity) => f.accepts({ severity })), [false, true, true, false, true, false, false]);
     assert.throws(() => new EventFilter({ severityMin: 9, severityMax: 1 }), { code: 'CONFIG' });
+  });
+
+  it('reads severity bounds given as the editor stores them: number text, blank for none, anything else a CONFIG error', () => {
+    const f = new EventFilter({ severityMin: ' 500 ', severityMax: '800' });
+    assert.deepEqual([499, 500, 800, 801].map((severity) => f.accepts({ severity })), [false, true, true, false]);
+    assert.equal(new EventFilter({ severityMin: '', severityMax: '  ' }).passesAll, true, 'blank bounds filter nothing');
+    assert.equal(new EventFilter({ severityMin: '0' }).passesAll, false, 'a bound of 0 is a bound');
+    assert.throws(() => new EventFilter({ severityMin: 'high' }), { code: 'CONFIG', message: 'the lowest severity must be a number' });
+    assert.throws(() => new EventFilter({ severityMax: Number.NaN }), { code: 'CONFIG', message: 'the highest severity must be a number' });
+    assert.throws(() => new EventFilter({ severityMin: '900', severityMax: '100' }), { code: 'CONFIG', message: 'the lowest severity is above the highest' });
   });
 
   it('active / acknowledged state', () => {

@@ -35,12 +35,13 @@ describe('EventPoller refresh bracket', () => {
     session = new MasterScadaSession(client, { login: 'demo', password: 'demo' });
     const clock = FakeTimers.createClock();
     const list = new ActiveAlarmList();
+    const bracketOpen = (): boolean => list.toJSON().refreshing === true;
     const events: string[] = [];
     const store = new MemoryCursorStore();
     const saveStates: boolean[] = [];
     const save = store.save.bind(store);
     store.save = (c) => {
-      saveStates.push(list.refreshing);
+      saveStates.push(bracketOpen());
       return save(c);
     };
     let answers = 0;
@@ -67,13 +68,13 @@ describe('EventPoller refresh bracket', () => {
     const a = sim.raise();
     const b = sim.raise();
     poller.start();
-    await waitFor(() => list.size === 2 && !list.refreshing, 'the first refresh');
+    await waitFor(() => list.list().length === 2 && !bracketOpen(), 'the first refresh');
     assert.deepEqual(events.slice(0, 2), ['started', 'drained']);
     assert.ok(saveStates.includes(true), 'the open bracket is stored with the cursor');
     // b goes inactive (an Update), then is acknowledged: its Deleted is dropped from the queue unseen.
     sim.clear(b.eventId);
     await clock.tickAsync(1000);
-    await waitFor(() => answers >= 2 && list.size === 2, 'the clear as an Update');
+    await waitFor(() => answers >= 2 && list.list().length === 2, 'the clear as an Update');
     // One more poll carries the ack of that packet, so the server's queue is empty.
     await clock.tickAsync(1000);
     await waitFor(() => answers >= 3, 'an empty answer');
@@ -82,7 +83,7 @@ describe('EventPoller refresh bracket', () => {
     const c = sim.raise();
     const before = events.filter((e) => e === 'started').length;
     for (let i = 0; i < 10 && events.filter((e) => e === 'started').length === before; i++) await clock.tickAsync(1000);
-    await waitFor(() => events.filter((e) => e === 'started').length > before && !list.refreshing, 'the refresh after the gap');
+    await waitFor(() => events.filter((e) => e === 'started').length > before && !bracketOpen(), 'the refresh after the gap');
     assert.deepEqual(
       list.list().map((e) => e.key).sort(),
       [a.eventId, c.eventId].sort(),
