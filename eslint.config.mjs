@@ -33,7 +33,6 @@ export default tseslint.config(
     // Editor scripts Node-RED serves at resources/<module>/: plain browser scripts next to jQuery and RED.
     files: ['resources/**/*.js'],
     languageOptions: {
-      ecmaVersion: 5,
       sourceType: 'script',
       globals: { window: 'readonly', $: 'readonly', RED: 'readonly' },
     },

@@ -16,6 +16,7 @@ import { addNode, cancelDialog, deploy, openDialog, openEditor, waitFor } from '
 declare const RED: any;
 
 const ROOT = packageUnderTest().info.root;
+const MODULE = packageUnderTest().info.name;
 const catalog = (lang: string): Record<string, Record<string, string>> =>
   (JSON.parse(readFileSync(join(ROOT, 'nodes', 'locales', lang, 'scada-history.json'), 'utf8')) as Record<string, Record<string, Record<string, string>>>)['scada-history'];
 
@@ -27,6 +28,7 @@ describe('editor: the scada-history dialog (Chromium)', function () {
   let page: Page;
   let serverId: string;
   let historyId: string;
+  const failedRequests: string[] = [];
 
   before(async function () {
     sim = await startMasterScadaSimulator({ alarmRate: 0 });
@@ -34,6 +36,9 @@ describe('editor: the scada-history dialog (Chromium)', function () {
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.setDefaultTimeout(30_000);
+    page.on('response', (r) => {
+      if (r.status() >= 400 && r.url().includes(MODULE)) failedRequests.push(`${r.status()} ${r.url()}`);
+    });
     await openEditor(page, nodeRed.url);
     serverId = await addNode(page, 'masterscada-server', { url: sim.url });
     historyId = await addNode(page, 'scada-history', { server: serverId });
@@ -114,5 +119,30 @@ describe('editor: the scada-history dialog (Chromium)', function () {
     const flows = await nodeRed.apiJson<Array<{ id: string; type: string; start?: string }>>('flows');
     assert.equal(flows.find((n) => n.id === historyId)?.start, '-30m');
     await waitFor(() => !nodeRed.lines.some((l) => /\[error\].*scada-history/.test(l)), 1000, 'no runtime error for the node');
+  });
+
+  it('should build its fields list with the shared script Node-RED serves from resources/', async function () {
+    const script = await page.request.get(new URL(`resources/${MODULE}/alarm-fields.js`, nodeRed.url).href);
+    assert.equal(script.status(), 200, 'resources/<module>/alarm-fields.js served');
+    assert.match(script.headers()['content-type'] ?? '', /javascript/);
+    assert.deepEqual(failedRequests, [], 'no failed request for the package\'s files while the editor loaded');
+    assert.equal(await page.evaluate(() => typeof (window as unknown as { ForesightMasterscadaEditor?: { alarmFields?: { addRow?: unknown } } }).ForesightMasterscadaEditor?.alarmFields?.addRow), 'function');
+
+    const form = await openDialog(page, 'scada-history', historyId);
+    const rows = form.locator('#node-input-fields-list li');
+    assert.equal(await rows.count(), 7, 'one row per default field');
+    assert.deepEqual(await rows.locator('.fld-kind').evaluateAll((els) => els.map((el) => (el as HTMLSelectElement).value)), ['1', '2', '3', '4', '5', '6', '12']);
+    await form.locator('.node-input-fields-row .red-ui-editableList-addButton').click();
+    const added = rows.last();
+    await added.locator('.fld-kind').selectOption('custom');
+    await added.locator('.fld-id').fill('42');
+    await added.locator('.fld-name').fill('Area');
+    await added.locator('.fld-time').check();
+    const before = await page.locator('.red-ui-tray').count();
+    await page.locator('#node-dialog-ok').click();
+    await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, before);
+    const saved = await page.evaluate((id) => RED.nodes.node(id).fields, historyId);
+    assert.deepEqual(saved.at(-1), { id: 42, name: 'Area', time: true });
+    assert.equal(saved.length, 8);
   });
 });
