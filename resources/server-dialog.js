@@ -27,11 +27,22 @@
 
     /**
      * oneditprepare: wires the Test connection button of config node `node` (type `node.type`, whose
-     * catalog has `test.running` and `test.failed`). `body()` gives the request from the open dialog;
-     * `okText(answer)` the text of a successful answer (`answer.ok` true).
+     * catalog has `test.running` and `test.failed`). The request carries the node's id, the dialog's
+     * `node-config-input-<name>` values of `inputs.fields` and `inputs.credentials`, and its TLS choice;
+     * `okText(answer)` gives the text of a successful answer (`answer.ok` true).
      */
-    function prepareTestConnection(node, body, okText) {
+    function prepareTestConnection(node, inputs, okText) {
         var prefix = node.type;
+        function val(name) { return $('#node-config-input-' + name).val(); }
+        function body() {
+            var b = { id: node.id };
+            inputs.fields.forEach(function (name) { b[name] = val(name); });
+            b.usetls = $('#node-config-input-usetls').is(':checked');
+            b.tls = val('tls');
+            b.credentials = {};
+            inputs.credentials.forEach(function (name) { b.credentials[name] = val(name); });
+            return b;
+        }
         $('#node-config-test-connection').on('click', function () {
             var out = $('#node-config-test-result').css('color', '').text(node._(prefix + '.test.running')).show();
             var failed = function (code, message) {

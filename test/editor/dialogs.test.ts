@@ -13,7 +13,7 @@ import { SEED, startForesightSimulator, type ForesightSimulator } from '../../sr
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
 import { launchChromium, type Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
-import { addNode, cancelDialog, deploy, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, cancelDialog, closeTrays, deploy, openDialog, openEditor, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
@@ -57,10 +57,7 @@ describe('editor dialogs: validation, fields list, test connection, Russian (Chr
 
   afterEach(async function () {
     // A failed test must not leave its dialog open for the next one.
-    for (let i = 0; i < 5 && (await page.locator('.red-ui-tray').count()) > 0; i++) {
-      await page.evaluate(() => RED.tray.close());
-      await page.waitForTimeout(400);
-    }
+    await closeTrays(page);
   });
 
   after(async function () {

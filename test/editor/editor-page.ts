@@ -61,6 +61,29 @@ export async function openDialog(page: Page, type: string, id: string): Promise<
   return form;
 }
 
+/** Clicks the Done button of the open edit tray and waits for the tray to close. */
+export async function confirmDialog(page: Page): Promise<void> {
+  const before = await page.locator('.red-ui-tray').count();
+  await page.locator('#node-dialog-ok').click();
+  await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, before);
+}
+
+/** Closes every edit tray still open (after a failed test, so that the next one starts clean). */
+export async function closeTrays(page: Page): Promise<void> {
+  for (let i = 0; i < 5 && (await page.locator('.red-ui-tray').count()) > 0; i++) {
+    await page.evaluate(() => RED.tray.close());
+    await page.waitForTimeout(400);
+  }
+}
+
+/** Types `value` into the dialog's `node-input-<prop>` field, ending with a change event as typing does. */
+export async function fillInput(form: Locator, prop: string, value: string): Promise<Locator> {
+  const input = form.locator(`#node-input-${prop}`);
+  await input.fill(value);
+  await input.dispatchEvent('change');
+  return input;
+}
+
 export async function cancelDialog(page: Page): Promise<void> {
   const trays = page.locator('.red-ui-tray');
   const before = await trays.count();

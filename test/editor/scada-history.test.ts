@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
 import { launchChromium, type Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
-import { addNode, cancelDialog, deploy, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, cancelDialog, closeTrays, confirmDialog, deploy, fillInput, openDialog, openEditor, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
@@ -45,10 +45,7 @@ describe('editor: the scada-history dialog (Chromium)', function () {
   });
 
   afterEach(async function () {
-    for (let i = 0; i < 5 && (await page.locator('.red-ui-tray').count()) > 0; i++) {
-      await page.evaluate(() => RED.tray.close());
-      await page.waitForTimeout(400);
-    }
+    await closeTrays(page);
   });
 
   after(async function () {
@@ -56,13 +53,6 @@ describe('editor: the scada-history dialog (Chromium)', function () {
     await nodeRed?.stop();
     await sim?.close();
   });
-
-  async function setField(form: Locator, prop: string, value: string): Promise<Locator> {
-    const input = form.locator(`#node-input-${prop}`);
-    await input.fill(value);
-    await input.dispatchEvent('change');
-    return input;
-  }
 
   it('should be in the palette with its label, and mark each wrong value red, with its message from the validator', async function () {
     await page.locator('#red-ui-palette .red-ui-palette-node[data-palette-type="scada-history"]').waitFor({ state: 'attached' });
@@ -77,14 +67,14 @@ describe('editor: the scada-history dialog (Chromium)', function () {
       ['itemId', 'pump', en.errors.itemId, '111'],
     ];
     for (const [prop, bad, text, good] of cases) {
-      const input = await setField(form, prop, bad);
+      const input = await fillInput(form, prop, bad);
       await waitFor(async () => /input-error/.test((await input.getAttribute('class')) ?? ''), 5000, `${prop}="${bad}" marked red`);
       const said = await page.evaluate(({ prop, bad }) => {
         const node = RED.editor.getEditStack().at(-1);
         return RED.nodes.getType(node.type).defaults[prop].validate.call(node, bad, {});
       }, { prop, bad });
       assert.equal(said, text, `${prop}="${bad}"`);
-      await setField(form, prop, good);
+      await fillInput(form, prop, good);
       await waitFor(async () => !/input-error/.test((await input.getAttribute('class')) ?? ''), 5000, `${prop}="${good}" accepted`);
     }
     // The array cap only matters for array output.
@@ -103,13 +93,11 @@ describe('editor: the scada-history dialog (Chromium)', function () {
 
   it('should save what the dialog shows, and deploy it', async function () {
     const form = await openDialog(page, 'scada-history', historyId);
-    await setField(form, 'start', '-30m');
-    await setField(form, 'limit', '1000');
+    await fillInput(form, 'start', '-30m');
+    await fillInput(form, 'limit', '1000');
     await form.locator('#node-input-output').selectOption('array');
     await form.locator('#node-input-inverse').check();
-    const before = await page.locator('.red-ui-tray').count();
-    await page.locator('#node-dialog-ok').click();
-    await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, before);
+    await confirmDialog(page);
     const saved = await page.evaluate((id) => {
       const n = RED.nodes.node(id);
       return { start: n.start, limit: n.limit, output: n.output, inverse: n.inverse, fields: n.fields.map((f: { id: number }) => f.id), valid: n.valid };
@@ -138,9 +126,7 @@ describe('editor: the scada-history dialog (Chromium)', function () {
     await added.locator('.fld-id').fill('42');
     await added.locator('.fld-name').fill('Area');
     await added.locator('.fld-time').check();
-    const before = await page.locator('.red-ui-tray').count();
-    await page.locator('#node-dialog-ok').click();
-    await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, before);
+    await confirmDialog(page);
     const saved = await page.evaluate((id) => RED.nodes.node(id).fields, historyId);
     assert.deepEqual(saved.at(-1), { id: 42, name: 'Area', time: true });
     assert.equal(saved.length, 8);
