@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { launchChromium, type Browser } from '../helpers/chromium';
 
 // The editor's global, only ever touched inside page.evaluate callbacks (which run in the browser).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,6 +17,24 @@ export async function openEditor(page: Page, url: string): Promise<void> {
     { timeout: 60_000 },
   );
   await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor({ state: 'visible', timeout: 60_000 });
+}
+
+/**
+ * Debian's Chromium with one page (30 s default timeout) on the editor at `url`. `watch` gets the page
+ * before the editor loads (to listen for its requests or errors).
+ */
+export async function launchEditor(url: string, watch?: (page: Page) => void): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(30_000);
+    watch?.(page);
+    await openEditor(page, url);
+    return { browser, page };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
 }
 
 /** Adds a node of `type` (the way the palette does: defaults filled in) and returns its id. */

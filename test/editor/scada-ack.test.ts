@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
-import { launchChromium, type Browser } from '../helpers/chromium';
+import type { Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
-import { addNode, cancelDialog, closeTrays, deploy, fillInput, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, cancelDialog, closeTrays, deploy, fillInput, launchEditor, openDialog, openEditor, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
@@ -40,11 +40,9 @@ describe('editor: scada-ack dialog, help, status and Russian (Chromium)', functi
     // An anonymous session: the editor test deploys without typing credentials.
     sim = await startMasterScadaSimulator({ allowAnonymous: true, alarmRate: 0 });
     nodeRed = await startNodeRedRuntime();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await openEditor(page, nodeRed.url);
+    ({ browser, page } = await launchEditor(nodeRed.url, (page) => {
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+    }));
     serverId = await addNode(page, 'masterscada-server', { url: sim.url });
     ackId = await addNode(page, 'scada-ack', { server: serverId });
   });

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
-import { launchChromium, type Browser } from '../helpers/chromium';
+import type { Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
-import { addNode, confirmDialog, fillInput, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, confirmDialog, fillInput, launchEditor, openDialog, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
@@ -36,10 +36,7 @@ describe('editor: scada-events active-alarm list and filter options (Chromium)',
   before(async function () {
     sim = await startMasterScadaSimulator({ alarmRate: 0 });
     nodeRed = await startNodeRedRuntime();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    await openEditor(page, nodeRed.url);
+    ({ browser, page } = await launchEditor(nodeRed.url));
     const server = await addNode(page, 'masterscada-server', { url: sim.url });
     id = await addNode(page, 'scada-events', { server });
   });

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
-import { launchChromium, type Browser } from '../helpers/chromium';
+import type { Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
-import { addNode, cancelDialog, closeTrays, confirmDialog, deploy, fillInput, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, cancelDialog, closeTrays, confirmDialog, deploy, fillInput, launchEditor, openDialog, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
@@ -33,13 +33,11 @@ describe('editor: the scada-history dialog (Chromium)', function () {
   before(async function () {
     sim = await startMasterScadaSimulator({ alarmRate: 0 });
     nodeRed = await startNodeRedRuntime();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('response', (r) => {
-      if (r.status() >= 400 && r.url().includes(MODULE)) failedRequests.push(`${r.status()} ${r.url()}`);
-    });
-    await openEditor(page, nodeRed.url);
+    ({ browser, page } = await launchEditor(nodeRed.url, (page) => {
+      page.on('response', (r) => {
+        if (r.status() >= 400 && r.url().includes(MODULE)) failedRequests.push(`${r.status()} ${r.url()}`);
+      });
+    }));
     serverId = await addNode(page, 'masterscada-server', { url: sim.url });
     historyId = await addNode(page, 'scada-history', { server: serverId });
   });

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium } from '../helpers/chromium';
 import { extractPackage, packPackage, type PackResult } from '../helpers/pack';
-import { openEditor } from '../editor/editor-page';
+import { launchEditor } from '../editor/editor-page';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
 
 const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor', 'scada-ack', 'bpm-control', 'scada-history'];
@@ -99,14 +98,13 @@ describe('packed tarball', function () {
         assert.equal(res.status, 200, `resources/${pkg.name}/${f}`);
         assert.equal(await res.text(), readFileSync(join(installed, 'resources', f), 'utf8'), `${f} as installed`);
       }
-      const browser = await launchChromium();
-      try {
-        const page = await browser.context.newPage();
-        const failed: string[] = [];
+      const failed: string[] = [];
+      const { browser, page } = await launchEditor(nodeRed.url, (page) => {
         page.on('response', (r) => {
           if (r.status() >= 400 && r.url().includes(pkg.name)) failed.push(`${r.status()} ${r.url()}`);
         });
-        await openEditor(page, nodeRed.url);
+      });
+      try {
         const loaded = await page.evaluate(() => Object.keys((window as unknown as { ForesightMasterscadaEditor?: object }).ForesightMasterscadaEditor ?? {}).sort());
         assert.deepEqual(loaded, Object.values(EDITOR_SCRIPTS).sort());
         assert.deepEqual(failed, [], 'no failed request for the package\'s files');
