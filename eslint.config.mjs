@@ -30,6 +30,15 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
+    // Editor scripts Node-RED serves at resources/<module>/: plain browser scripts next to jQuery and RED.
+    files: ['resources/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', $: 'readonly', RED: 'readonly' },
+    },
+    rules: { eqeqeq: ['error', 'always'] },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { SEED, startForesightSimulator, type ForesightSimulator } from '../../src/sim/foresight';
-import { launchChromium, type Browser } from '../helpers/chromium';
+import type { Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
-import { addNode, cancelDialog, deploy, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, cancelDialog, deploy, launchEditor, openDialog, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
@@ -36,10 +36,7 @@ describe('editor: the bpm-control dialog (Chromium)', function () {
   before(async function () {
     foresight = await startForesightSimulator({ stepMs: 0 });
     nodeRed = await startNodeRedRuntime({ credentials: {} });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    await openEditor(page, nodeRed.url);
+    ({ browser, page } = await launchEditor(nodeRed.url));
     server = await addNode(page, 'foresight-server', { endpoint: foresight.endpoint(), repository: SEED.repositoryId });
     control = await addNode(page, 'bpm-control', { server, processKey: SEED.processKey });
   });

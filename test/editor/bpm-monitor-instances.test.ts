@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
 import { SEED, startForesightSimulator, type ForesightSimulator } from '../../src/sim/foresight';
-import { launchChromium, type Browser } from '../helpers/chromium';
+import type { Browser } from '../helpers/chromium';
 import { startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
 import { translator } from '../nodes/catalog';
-import { addNode, cancelDialog, deploy, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, cancelDialog, deploy, launchEditor, openDialog, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
@@ -32,10 +32,7 @@ describe('editor: bpm-monitor all running instances (Chromium)', function () {
   before(async function () {
     foresight = await startForesightSimulator({ stepMs: 0 });
     nodeRed = await startNodeRedRuntime();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    await openEditor(page, nodeRed.url);
+    ({ browser, page } = await launchEditor(nodeRed.url));
     const server = await addNode(page, 'foresight-server', {
       endpoint: foresight.endpoint(),
       repository: SEED.repositoryId,

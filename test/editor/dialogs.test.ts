@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { SEED, startForesightSimulator, type ForesightSimulator } from '../../src/sim/foresight';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
-import { launchChromium, type Browser } from '../helpers/chromium';
+import type { Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
-import { addNode, cancelDialog, deploy, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, cancelDialog, closeTrays, deploy, launchEditor, openDialog, openEditor, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
@@ -45,10 +45,7 @@ describe('editor dialogs: validation, fields list, test connection, Russian (Chr
     masterScada = await startMasterScadaSimulator({ accounts: { operator: PASSWORD }, alarmRate: 0 });
     foresight = await startForesightSimulator({ users: { operator: PASSWORD }, stepMs: 0 });
     nodeRed = await startNodeRedRuntime();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    await openEditor(page, nodeRed.url);
+    ({ browser, page } = await launchEditor(nodeRed.url));
     ids['masterscada-server'] = await addNode(page, 'masterscada-server', { url: masterScada.url });
     ids['foresight-server'] = await addNode(page, 'foresight-server', { endpoint: foresight.endpoint(), repository: SEED.repositoryId });
     ids['scada-events'] = await addNode(page, 'scada-events', { server: ids['masterscada-server'] });
@@ -57,10 +54,7 @@ describe('editor dialogs: validation, fields list, test connection, Russian (Chr
 
   afterEach(async function () {
     // A failed test must not leave its dialog open for the next one.
-    for (let i = 0; i < 5 && (await page.locator('.red-ui-tray').count()) > 0; i++) {
-      await page.evaluate(() => RED.tray.close());
-      await page.waitForTimeout(400);
-    }
+    await closeTrays(page);
   });
 
   after(async function () {

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { launchChromium, type Browser } from '../helpers/chromium';
 
 // The editor's global, only ever touched inside page.evaluate callbacks (which run in the browser).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,6 +17,24 @@ export async function openEditor(page: Page, url: string): Promise<void> {
     { timeout: 60_000 },
   );
   await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor({ state: 'visible', timeout: 60_000 });
+}
+
+/**
+ * Debian's Chromium with one page (30 s default timeout) on the editor at `url`. `watch` gets the page
+ * before the editor loads (to listen for its requests or errors).
+ */
+export async function launchEditor(url: string, watch?: (page: Page) => void): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(30_000);
+    watch?.(page);
+    await openEditor(page, url);
+    return { browser, page };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
 }
 
 /** Adds a node of `type` (the way the palette does: defaults filled in) and returns its id. */
@@ -59,6 +78,29 @@ export async function openDialog(page: Page, type: string, id: string): Promise<
   await form.waitFor({ state: 'visible' });
   await page.waitForTimeout(300); // the tray slides in; settle before reading or clicking
   return form;
+}
+
+/** Clicks the Done button of the open edit tray and waits for the tray to close. */
+export async function confirmDialog(page: Page): Promise<void> {
+  const before = await page.locator('.red-ui-tray').count();
+  await page.locator('#node-dialog-ok').click();
+  await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, before);
+}
+
+/** Closes every edit tray still open (after a failed test, so that the next one starts clean). */
+export async function closeTrays(page: Page): Promise<void> {
+  for (let i = 0; i < 5 && (await page.locator('.red-ui-tray').count()) > 0; i++) {
+    await page.evaluate(() => RED.tray.close());
+    await page.waitForTimeout(400);
+  }
+}
+
+/** Types `value` into the dialog's `node-input-<prop>` field, ending with a change event as typing does. */
+export async function fillInput(form: Locator, prop: string, value: string): Promise<Locator> {
+  const input = form.locator(`#node-input-${prop}`);
+  await input.fill(value);
+  await input.dispatchEvent('change');
+  return input;
 }
 
 export async function cancelDialog(page: Page): Promise<void> {

@@ -10,9 +10,9 @@ import type { Page, Response as PageResponse } from 'playwright-core';
 import { readExamples } from '../../src/cli/demo-flows';
 import { SEED, startForesightSimulator, type ForesightSimulator } from '../../src/sim/foresight';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
-import { launchChromium, type Browser } from '../helpers/chromium';
+import type { Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
-import { addNode, cancelDialog, deploy, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, cancelDialog, deploy, launchEditor, openDialog, openEditor, waitFor } from './editor-page';
 
 // The editor's global, only ever touched inside page.evaluate callbacks (which run in the browser).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -56,15 +56,13 @@ describe('editor: the four nodes in Node-RED 4 in Chromium', function () {
     foresight = await startForesightSimulator({ users: { [USER]: PASSWORD }, stepMs: 1000 });
     // A credential secret, so that the only plain-text copy of what the tests type would be a leak.
     nodeRed = await startNodeRedRuntime({ settings: { credentialSecret: 'editor-test-key' } });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('response', (res) => {
-      if (res.status() >= 400) failedResponses.push(`${res.status()} ${res.url()}`);
-    });
-    page.on('requestfailed', (req) => failedResponses.push(`failed ${req.url()} ${req.failure()?.errorText ?? ''}`));
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await openEditor(page, nodeRed.url);
+    ({ browser, page } = await launchEditor(nodeRed.url, (page) => {
+      page.on('response', (res) => {
+        if (res.status() >= 400) failedResponses.push(`${res.status()} ${res.url()}`);
+      });
+      page.on('requestfailed', (req) => failedResponses.push(`failed ${req.url()} ${req.failure()?.errorText ?? ''}`));
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+    }));
     types = await page.evaluate((all) => {
       const out: Record<string, unknown> = {};
       for (const t of all) {

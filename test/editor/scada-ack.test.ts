@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
-import { launchChromium, type Browser } from '../helpers/chromium';
+import type { Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
-import { addNode, cancelDialog, deploy, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, cancelDialog, closeTrays, deploy, fillInput, launchEditor, openDialog, openEditor, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
@@ -40,20 +40,15 @@ describe('editor: scada-ack dialog, help, status and Russian (Chromium)', functi
     // An anonymous session: the editor test deploys without typing credentials.
     sim = await startMasterScadaSimulator({ allowAnonymous: true, alarmRate: 0 });
     nodeRed = await startNodeRedRuntime();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await openEditor(page, nodeRed.url);
+    ({ browser, page } = await launchEditor(nodeRed.url, (page) => {
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+    }));
     serverId = await addNode(page, 'masterscada-server', { url: sim.url });
     ackId = await addNode(page, 'scada-ack', { server: serverId });
   });
 
   afterEach(async function () {
-    for (let i = 0; i < 5 && (await page.locator('.red-ui-tray').count()) > 0; i++) {
-      await page.evaluate(() => RED.tray.close());
-      await page.waitForTimeout(400);
-    }
+    await closeTrays(page);
   });
 
   after(async function () {
@@ -61,13 +56,6 @@ describe('editor: scada-ack dialog, help, status and Russian (Chromium)', functi
     await nodeRed?.stop();
     await sim?.close();
   });
-
-  async function fill(form: Locator, prop: string, value: string): Promise<Locator> {
-    const input = form.locator(`#node-input-${prop}`);
-    await input.fill(value);
-    await input.dispatchEvent('change');
-    return input;
-  }
 
   it('should be in the palette with its label and its own icon', async function () {
     const entry = page.locator('#red-ui-palette .red-ui-palette-node[data-palette-type="scada-ack"]');
@@ -83,11 +71,11 @@ describe('editor: scada-ack dialog, help, status and Russian (Chromium)', functi
     const labels = (await form.locator('.form-row label').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
     assert.deepEqual(labels, [message('en-US', 'label.name'), message('en-US', 'label.server'), message('en-US', 'label.comment')]);
     assert.match(await form.locator('.form-tips').innerText(), /msg\.payload\.eventIds/);
-    const comment = await fill(form, 'comment', 'x'.repeat(4001));
+    const comment = await fillInput(form, 'comment', 'x'.repeat(4001));
     await waitFor(async () => /input-error/.test((await comment.getAttribute('class')) ?? ''), 5000, 'a 4001-character comment marked red');
     await comment.hover();
     await page.locator('.red-ui-popover', { hasText: message('en-US', 'errors.badComment', { max: 4000 }) }).first().waitFor({ state: 'visible', timeout: 5000 });
-    await fill(form, 'comment', 'acknowledged from the control room');
+    await fillInput(form, 'comment', 'acknowledged from the control room');
     await waitFor(async () => !/input-error/.test((await comment.getAttribute('class')) ?? ''), 5000, 'a short comment accepted');
     await page.locator('#node-dialog-ok').click();
     await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
@@ -154,7 +142,7 @@ describe('editor: scada-ack dialog, help, status and Russian (Chromium)', functi
       const form = await openDialog(page, 'scada-ack', id);
       const labels = (await form.locator('.form-row label').allInnerTexts()).map((s) => s.trim()).filter(Boolean);
       assert.deepEqual(labels, [message('ru', 'label.name'), message('ru', 'label.server'), message('ru', 'label.comment')]);
-      const comment = await fill(form, 'comment', 'я'.repeat(4001));
+      const comment = await fillInput(form, 'comment', 'я'.repeat(4001));
       await waitFor(async () => /input-error/.test((await comment.getAttribute('class')) ?? ''), 5000, 'marked red');
       await comment.hover();
       await page.locator('.red-ui-popover', { hasText: message('ru', 'errors.badComment', { max: 4000 }) }).first().waitFor({ state: 'visible', timeout: 5000 });

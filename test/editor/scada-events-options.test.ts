@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
-import { launchChromium, type Browser } from '../helpers/chromium';
+import type { Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
-import { addNode, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, confirmDialog, fillInput, launchEditor, openDialog, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
@@ -36,10 +36,7 @@ describe('editor: scada-events active-alarm list and filter options (Chromium)',
   before(async function () {
     sim = await startMasterScadaSimulator({ alarmRate: 0 });
     nodeRed = await startNodeRedRuntime();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    await openEditor(page, nodeRed.url);
+    ({ browser, page } = await launchEditor(nodeRed.url));
     const server = await addNode(page, 'masterscada-server', { url: sim.url });
     id = await addNode(page, 'scada-events', { server });
   });
@@ -49,13 +46,6 @@ describe('editor: scada-events active-alarm list and filter options (Chromium)',
     await nodeRed?.stop();
     await sim?.close();
   });
-
-  async function fill(form: Locator, prop: string, value: string): Promise<Locator> {
-    const input = form.locator(`#node-input-${prop}`);
-    await input.fill(value);
-    await input.dispatchEvent('change');
-    return input;
-  }
 
   async function expectMarked(input: Locator, expected: string | undefined): Promise<void> {
     const what = expected === undefined ? 'accepted' : `marked: ${expected}`;
@@ -68,28 +58,23 @@ describe('editor: scada-events active-alarm list and filter options (Chromium)',
     await page.locator('.red-ui-popover', { hasText: expected }).first().waitFor({ state: 'visible', timeout: 5000 });
   }
 
-  async function done(): Promise<void> {
-    const before = await page.locator('.red-ui-tray').count();
-    await page.locator('#node-dialog-ok').click();
-    await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, before);
-  }
 
   it('marks a wrong severity bound, a reversed range and an unbounded pattern, and accepts right ones', async function () {
     const form = await openDialog(page, 'scada-events', id);
     for (const prop of ['alarmList', 'severityMin', 'severityMax', 'activeFilter', 'ackedFilter', 'textFilter', 'textMode']) {
       assert.equal(await form.locator(`#node-input-${prop}`).count(), 1, `field ${prop}`);
     }
-    await expectMarked(await fill(form, 'severityMin', 'high'), message('errors.severity'));
-    await expectMarked(await fill(form, 'severityMin', '700'), undefined);
-    await expectMarked(await fill(form, 'severityMax', '100'), message('errors.severityRange'));
-    await expectMarked(await fill(form, 'severityMax', '900'), undefined);
+    await expectMarked(await fillInput(form, 'severityMin', 'high'), message('errors.severity'));
+    await expectMarked(await fillInput(form, 'severityMin', '700'), undefined);
+    await expectMarked(await fillInput(form, 'severityMax', '100'), message('errors.severityRange'));
+    await expectMarked(await fillInput(form, 'severityMax', '900'), undefined);
     await form.locator('#node-input-textMode').selectOption('regex');
-    await expectMarked(await fill(form, 'textFilter', '(a+)+$'), message('errors.patternNested'));
-    await expectMarked(await fill(form, 'textFilter', 'pump ('), message('errors.pattern'));
-    await expectMarked(await fill(form, 'textFilter', '^pump [0-9]+ over'), undefined);
+    await expectMarked(await fillInput(form, 'textFilter', '(a+)+$'), message('errors.patternNested'));
+    await expectMarked(await fillInput(form, 'textFilter', 'pump ('), message('errors.pattern'));
+    await expectMarked(await fillInput(form, 'textFilter', '^pump [0-9]+ over'), undefined);
     await form.locator('#node-input-activeFilter').selectOption('yes');
     await form.locator('#node-input-ackedFilter').selectOption('no');
-    await done();
+    await confirmDialog(page);
     const saved = await page.evaluate((nodeId) => {
       const n = RED.nodes.node(nodeId);
       return { min: n.severityMin, max: n.severityMax, text: n.textFilter, mode: n.textMode, active: n.activeFilter, acked: n.ackedFilter, valid: n.valid };
@@ -102,13 +87,13 @@ describe('editor: scada-events active-alarm list and filter options (Chromium)',
     assert.equal(await outputs(), 1);
     let form = await openDialog(page, 'scada-events', id);
     await form.locator('#node-input-alarmList').check();
-    await done();
+    await confirmDialog(page);
     assert.equal(await outputs(), 2);
     assert.equal(await page.evaluate((nodeId) => RED.nodes.node(nodeId).alarmList, id), true);
     form = await openDialog(page, 'scada-events', id);
     assert.equal(await form.locator('#node-input-alarmList').isChecked(), true);
     await form.locator('#node-input-alarmList').uncheck();
-    await done();
+    await confirmDialog(page);
     assert.equal(await outputs(), 1);
   });
 });

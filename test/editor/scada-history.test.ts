@@ -6,16 +6,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startMasterScadaSimulator, type MasterScadaSimulator } from '../../src/sim/masterscada';
-import { launchChromium, type Browser } from '../helpers/chromium';
+import type { Browser } from '../helpers/chromium';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
-import { addNode, cancelDialog, deploy, openDialog, openEditor, waitFor } from './editor-page';
+import { addNode, cancelDialog, closeTrays, confirmDialog, deploy, fillInput, launchEditor, openDialog, waitFor } from './editor-page';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const RED: any;
 
 const ROOT = packageUnderTest().info.root;
+const MODULE = packageUnderTest().info.name;
 const catalog = (lang: string): Record<string, Record<string, string>> =>
   (JSON.parse(readFileSync(join(ROOT, 'nodes', 'locales', lang, 'scada-history.json'), 'utf8')) as Record<string, Record<string, Record<string, string>>>)['scada-history'];
 
@@ -27,23 +28,22 @@ describe('editor: the scada-history dialog (Chromium)', function () {
   let page: Page;
   let serverId: string;
   let historyId: string;
+  const failedRequests: string[] = [];
 
   before(async function () {
     sim = await startMasterScadaSimulator({ alarmRate: 0 });
     nodeRed = await startNodeRedRuntime();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    await openEditor(page, nodeRed.url);
+    ({ browser, page } = await launchEditor(nodeRed.url, (page) => {
+      page.on('response', (r) => {
+        if (r.status() >= 400 && r.url().includes(MODULE)) failedRequests.push(`${r.status()} ${r.url()}`);
+      });
+    }));
     serverId = await addNode(page, 'masterscada-server', { url: sim.url });
     historyId = await addNode(page, 'scada-history', { server: serverId });
   });
 
   afterEach(async function () {
-    for (let i = 0; i < 5 && (await page.locator('.red-ui-tray').count()) > 0; i++) {
-      await page.evaluate(() => RED.tray.close());
-      await page.waitForTimeout(400);
-    }
+    await closeTrays(page);
   });
 
   after(async function () {
@@ -51,13 +51,6 @@ describe('editor: the scada-history dialog (Chromium)', function () {
     await nodeRed?.stop();
     await sim?.close();
   });
-
-  async function setField(form: Locator, prop: string, value: string): Promise<Locator> {
-    const input = form.locator(`#node-input-${prop}`);
-    await input.fill(value);
-    await input.dispatchEvent('change');
-    return input;
-  }
 
   it('should be in the palette with its label, and mark each wrong value red, with its message from the validator', async function () {
     await page.locator('#red-ui-palette .red-ui-palette-node[data-palette-type="scada-history"]').waitFor({ state: 'attached' });
@@ -72,14 +65,14 @@ describe('editor: the scada-history dialog (Chromium)', function () {
       ['itemId', 'pump', en.errors.itemId, '111'],
     ];
     for (const [prop, bad, text, good] of cases) {
-      const input = await setField(form, prop, bad);
+      const input = await fillInput(form, prop, bad);
       await waitFor(async () => /input-error/.test((await input.getAttribute('class')) ?? ''), 5000, `${prop}="${bad}" marked red`);
       const said = await page.evaluate(({ prop, bad }) => {
         const node = RED.editor.getEditStack().at(-1);
         return RED.nodes.getType(node.type).defaults[prop].validate.call(node, bad, {});
       }, { prop, bad });
       assert.equal(said, text, `${prop}="${bad}"`);
-      await setField(form, prop, good);
+      await fillInput(form, prop, good);
       await waitFor(async () => !/input-error/.test((await input.getAttribute('class')) ?? ''), 5000, `${prop}="${good}" accepted`);
     }
     // The array cap only matters for array output.
@@ -98,13 +91,11 @@ describe('editor: the scada-history dialog (Chromium)', function () {
 
   it('should save what the dialog shows, and deploy it', async function () {
     const form = await openDialog(page, 'scada-history', historyId);
-    await setField(form, 'start', '-30m');
-    await setField(form, 'limit', '1000');
+    await fillInput(form, 'start', '-30m');
+    await fillInput(form, 'limit', '1000');
     await form.locator('#node-input-output').selectOption('array');
     await form.locator('#node-input-inverse').check();
-    const before = await page.locator('.red-ui-tray').count();
-    await page.locator('#node-dialog-ok').click();
-    await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, before);
+    await confirmDialog(page);
     const saved = await page.evaluate((id) => {
       const n = RED.nodes.node(id);
       return { start: n.start, limit: n.limit, output: n.output, inverse: n.inverse, fields: n.fields.map((f: { id: number }) => f.id), valid: n.valid };
@@ -114,5 +105,28 @@ describe('editor: the scada-history dialog (Chromium)', function () {
     const flows = await nodeRed.apiJson<Array<{ id: string; type: string; start?: string }>>('flows');
     assert.equal(flows.find((n) => n.id === historyId)?.start, '-30m');
     await waitFor(() => !nodeRed.lines.some((l) => /\[error\].*scada-history/.test(l)), 1000, 'no runtime error for the node');
+  });
+
+  it('should build its fields list with the shared script Node-RED serves from resources/', async function () {
+    const script = await page.request.get(new URL(`resources/${MODULE}/alarm-fields.js`, nodeRed.url).href);
+    assert.equal(script.status(), 200, 'resources/<module>/alarm-fields.js served');
+    assert.match(script.headers()['content-type'] ?? '', /javascript/);
+    assert.deepEqual(failedRequests, [], 'no failed request for the package\'s files while the editor loaded');
+    assert.equal(await page.evaluate(() => typeof (window as unknown as { ForesightMasterscadaEditor?: { alarmFields?: { addRow?: unknown } } }).ForesightMasterscadaEditor?.alarmFields?.addRow), 'function');
+
+    const form = await openDialog(page, 'scada-history', historyId);
+    const rows = form.locator('#node-input-fields-list li');
+    assert.equal(await rows.count(), 7, 'one row per default field');
+    assert.deepEqual(await rows.locator('.fld-kind').evaluateAll((els) => els.map((el) => (el as HTMLSelectElement).value)), ['1', '2', '3', '4', '5', '6', '12']);
+    await form.locator('.node-input-fields-row .red-ui-editableList-addButton').click();
+    const added = rows.last();
+    await added.locator('.fld-kind').selectOption('custom');
+    await added.locator('.fld-id').fill('42');
+    await added.locator('.fld-name').fill('Area');
+    await added.locator('.fld-time').check();
+    await confirmDialog(page);
+    const saved = await page.evaluate((id) => RED.nodes.node(id).fields, historyId);
+    assert.deepEqual(saved.at(-1), { id: 42, name: 'Area', time: true });
+    assert.equal(saved.length, 8);
   });
 });

@@ -114,7 +114,7 @@ export function packageUnderTest(): { dir: string; info: PackageInfo } {
   for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify(info.json, null, 2));
   symlinkSync(buildDir, join(dir, 'dist'), 'dir');
-  for (const name of ['examples', 'node_modules', 'README.md', 'LICENSE']) {
+  for (const name of ['examples', 'resources', 'node_modules', 'README.md', 'LICENSE']) {
     if (existsSync(join(info.root, name))) symlinkSync(join(info.root, name), join(dir, name));
   }
   staged = { dir, info };

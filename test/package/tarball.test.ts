@@ -1,12 +1,15 @@
 /** What `npm pack` ships, and that the packed tarball loads in a real Node-RED 4. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractPackage, packPackage, type PackResult } from '../helpers/pack';
+import { launchEditor } from '../editor/editor-page';
 import { packageUnderTest, startNodeRedRuntime, type NodeRedRuntime } from '../helpers/node-red-runtime';
 
 const NODE_TYPES = ['masterscada-server', 'scada-events', 'foresight-server', 'bpm-monitor', 'scada-ack', 'bpm-control', 'scada-history'];
+/** The editor scripts the nodes' .html files load from resources/<module>/, by the part of the global they add. */
+const EDITOR_SCRIPTS: Record<string, string> = { 'alarm-fields.js': 'alarmFields', 'server-dialog.js': 'serverDialog' };
 
 interface NodeSet {
   id: string;
@@ -40,6 +43,7 @@ describe('packed tarball', function () {
     assert.ok(files.some((f) => /^dist\/nodes\/icons\/.+\.(svg|png)$/.test(f)), 'icons packed');
     assert.ok(files.some((f) => /^dist\/nodes\/locales\/en-US\/.+\.json$/.test(f)), 'locales packed');
     for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/src/cli/simulators.js']) assert.ok(files.includes(f), `${f} packed`);
+    for (const f of Object.keys(EDITOR_SCRIPTS)) assert.ok(files.includes(`resources/${f}`), `resources/${f} packed`);
   });
 
   it('should not ship tests, benchmarks, TypeScript sources or build tooling', function () {
@@ -86,6 +90,27 @@ describe('packed tarball', function () {
       }
       const warnings = nodeRed.lines.filter((l) => /\[(warn|error)\]/.test(l) && l.includes(pkg.name));
       assert.deepEqual(warnings, []);
+    });
+
+    it('should serve the shared editor scripts from resources/ and load them in the editor', async function () {
+      for (const f of Object.keys(EDITOR_SCRIPTS)) {
+        const res = await nodeRed.api(`resources/${pkg.name}/${f}`, { headers: { Accept: '*/*' } });
+        assert.equal(res.status, 200, `resources/${pkg.name}/${f}`);
+        assert.equal(await res.text(), readFileSync(join(installed, 'resources', f), 'utf8'), `${f} as installed`);
+      }
+      const failed: string[] = [];
+      const { browser, page } = await launchEditor(nodeRed.url, (page) => {
+        page.on('response', (r) => {
+          if (r.status() >= 400 && r.url().includes(pkg.name)) failed.push(`${r.status()} ${r.url()}`);
+        });
+      });
+      try {
+        const loaded = await page.evaluate(() => Object.keys((window as unknown as { ForesightMasterscadaEditor?: object }).ForesightMasterscadaEditor ?? {}).sort());
+        assert.deepEqual(loaded, Object.values(EDITOR_SCRIPTS).sort());
+        assert.deepEqual(failed, [], 'no failed request for the package\'s files');
+      } finally {
+        await browser.close();
+      }
     });
 
     it('should export the clients, engines and simulators from its main entry for use outside Node-RED', function () {
