@@ -507,9 +507,15 @@ class SharedProcess implements ProcessProvider {
       // Not aborted by one caller (nor by a stop): the others wait for the same OpenBpmProcess, and release() closes it.
       login: async () => {
         const connection = await session.connection();
-        const process = await client.openBpmProcess(connection, processKey!);
-        this.connection = connection;
-        return process;
+        try {
+          const process = await client.openBpmProcess(connection, processKey!);
+          this.connection = connection;
+          return process;
+        } catch (err) {
+          // The session kept since an earlier run may have ended meanwhile: the next open asks for a new one.
+          if (isSessionError(err)) session.invalidate(connection);
+          throw err;
+        }
       },
       release: (process) => client.closeBpmProcess(process, { timeoutMs: PROCESS_CLOSE_TIMEOUT_MS }),
       ...(pasted ? { pasted } : {}),

@@ -273,6 +273,21 @@ describe('BpmFleet (all running instances of a process)', () => {
     assert.equal(sim.callCount('OpenBpmProcess'), 1, 'only the one opened and closed to make it');
   });
 
+  it('should open a new session when OpenBpmProcess says the session it kept over a stop has ended', async () => {
+    const f = await setup({ initial: 2 });
+    f.start();
+    await waitFor(() => last()?.connected === 2, 'two sockets');
+    await f.stop();
+    assert.equal(sim.expireSessions(), 1);
+    f.start();
+    for (let i = 0; i < 20 && last()?.connected !== 2; i += 1) {
+      await fake.tickAsync(1000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(() => last()?.connected === 2, 'two sockets on a new session');
+    assert.deepEqual([sim.callCount('OpenMetabase'), sim.callCount('OpenBpmProcess')], [2, 3], 'one refused OpenBpmProcess, then a new session');
+  });
+
   it('should release everything on stop: sockets, process, keep-alive and timers', async () => {
     const f = await setup({ initial: 3 });
     f.start();
