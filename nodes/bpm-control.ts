@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { BpmControlError, BpmController } from '../src/foresight/bpm-control';
 import type { ControlOutcome, ControlRequest } from '../src/foresight/bpm-control';
-import { ConfigError } from '../src/shared/errors';
+import { ConfigError, snippet } from '../src/shared/errors';
 import { redact } from '../src/shared/logger';
 import { asError, catchable, doneError, msgError } from './lib/errors';
 import type { MsgError } from './lib/errors';
@@ -127,11 +127,11 @@ export = function (RED: NodeAPI): void {
     function requestOf(msg: ControlMsg, configured: string, known: readonly string[]): ControlRequest {
       const asked = msg.operation === undefined || msg.operation === null || msg.operation === '' ? configured : msg.operation;
       const oper = typeof asked === 'string' ? known.find((k) => k.toLowerCase() === asked.trim().toLowerCase()) : undefined;
-      if (!oper) throw new ConfigError(RED._('bpm-control.errors.operation', { operation: clip(asked), known: known.join(', ') }));
+      if (!oper) throw new ConfigError(RED._('bpm-control.errors.operation', { operation: quoted(asked), known: known.join(', ') }));
       const instanceKeys = instanceKeysOf(msg);
       if (instanceKeys.length === 0) throw new ConfigError(RED._('bpm-control.errors.no-instance'));
       const bad = instanceKeys.find((k) => !INSTANCE_KEY.test(k));
-      if (bad !== undefined) throw new ConfigError(RED._('bpm-control.errors.instance-key', { key: clip(bad) }));
+      if (bad !== undefined) throw new ConfigError(RED._('bpm-control.errors.instance-key', { key: quoted(bad) }));
       if (msg.stepGuid !== undefined && typeof msg.stepGuid !== 'string') throw new ConfigError(RED._('bpm-control.errors.step-guid'));
       if (msg.comment !== undefined && typeof msg.comment !== 'string') throw new ConfigError(RED._('bpm-control.errors.comment'));
       return { oper, instanceKeys, stepGuid: msg.stepGuid?.trim() || undefined, comment: msg.comment };
@@ -175,8 +175,7 @@ function outcomeOut(o: ControlOutcome, secrets: readonly string[]): OutcomeOut {
   };
 }
 
-/** A value from a msg quoted in an error: short. */
-function clip(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+/** A value from a msg quoted in an error: short and on one line. */
+function quoted(value: unknown): string {
+  return snippet(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value), 40);
 }

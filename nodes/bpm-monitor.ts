@@ -7,6 +7,7 @@ import { redact } from '../src/shared/logger';
 import { commandOf } from './lib/commands';
 import { fleetStatus, monitorStatus } from './lib/engine-status';
 import { wireFleet } from './lib/bpm-fleet-wiring';
+import { closeOnCommand, stopOnNodeClose } from './lib/bpm-monitor-stop';
 import { asError, catchable, errorStatusText } from './lib/errors';
 import type { ForesightServerNode } from './lib/foresight-connection';
 import { NodeListeners } from './lib/node-listeners';
@@ -48,6 +49,7 @@ export = function (RED: NodeAPI): void {
     const words = new StatusWords('bpm-monitor', (key, values) => RED._(key, values));
     let target: MonitorTarget | undefined;
     let lastReported = '';
+    const closedStatus = (): void => this.status(words.plain('stopped', 'closed'));
     /** A typed setting's value (msg ones only when a msg is at hand); blank = not given. */
     const typed = (value: string | undefined, type: string | undefined, msg?: NodeMessageInFlow): string | undefined => {
       if (!type || type === 'num' || type === 'str') return value?.trim() || undefined;
@@ -105,7 +107,7 @@ export = function (RED: NodeAPI): void {
         report,
         reported: () => (lastReported = ''),
         status: (s) => this.status(fleetStatus(words, s)),
-        closedStatus: () => this.status(words.plain('stopped', 'closed')),
+        closedStatus,
         warn: (text) => this.warn(text),
         t: (key, values) => RED._(key, values),
         topicFor,
@@ -140,13 +142,7 @@ export = function (RED: NodeAPI): void {
 
     this.on('input', (msg: NodeMessageInFlow & { action?: unknown }, _send: unknown, done: (err?: Error) => void) => {
       const command = commandOf(msg);
-      if (command === 'close') {
-        void active.stop().then(() => {
-          this.status(words.plain('stopped', 'closed'));
-          done();
-        });
-        return;
-      }
+      if (command === 'close') return closeOnCommand(active, closedStatus, done);
       if (command === 'connect') {
         // After a refused login this is the one way (besides a deploy) to try the login again.
         lastReported = '';
@@ -169,15 +165,7 @@ export = function (RED: NodeAPI): void {
       done(new ConfigError(RED._('bpm-monitor.errors.bad-input')));
     });
 
-    this.on('close', (_removed: boolean, done: () => void) => {
-      const stopping = active.stop();
-      // The server node waits for this before CloseMetabase: CloseBpmProcess needs the session.
-      server.deregister(this, stopping);
-      void stopping.then(() => {
-        this.status({});
-        done();
-      });
-    });
+    stopOnNodeClose(this, active, (stopping) => server.deregister(this, stopping));
 
     function topicFor(key: string | undefined): string {
       return config.topic?.trim() || `bpm/${key ?? config.instanceKey ?? ''}`;

@@ -1,5 +1,6 @@
 import type { Node, NodeMessageInFlow } from 'node-red';
 import type { BpmFleet, FleetInstance, FleetNotice, FleetStatus } from '../../src/foresight/bpm-fleet';
+import { closeOnCommand, stopOnNodeClose } from './bpm-monitor-stop';
 import { commandOf } from './commands';
 import { NodeListeners } from './node-listeners';
 import type { Translate } from './status';
@@ -61,13 +62,7 @@ export function wireFleet(node: Node, fleet: BpmFleet, w: FleetWiring): void {
 
   node.on('input', (msg: NodeMessageInFlow & { action?: unknown }, _send: unknown, done: (err?: Error) => void) => {
     const command = commandOf(msg);
-    if (command === 'close') {
-      void fleet.stop().then(() => {
-        w.closedStatus();
-        done();
-      });
-      return;
-    }
+    if (command === 'close') return closeOnCommand(fleet, w.closedStatus, done);
     if (command === 'connect') {
       w.reported();
       fleet.connect();
@@ -80,13 +75,5 @@ export function wireFleet(node: Node, fleet: BpmFleet, w: FleetWiring): void {
     done(w.badInput());
   });
 
-  node.on('close', (_removed: boolean, done: () => void) => {
-    const stopping = fleet.stop();
-    // The server node waits for this before CloseMetabase: CloseBpmProcess needs the session.
-    w.deregister(stopping);
-    void stopping.then(() => {
-      node.status({});
-      done();
-    });
-  });
+  stopOnNodeClose(node, fleet, w.deregister);
 }

@@ -1,6 +1,7 @@
 import { ClosedError, ConfigError, IntegrationError, describeError } from '../shared/errors';
 import type { ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { SessionSlot } from '../shared/session-slot';
 import { silentLogger } from '../shared/logger';
 import type { BpmOperationOutcome, BpmOperationRequest, BpmOperationSettings, CallOptions, MonitoringWorkspace, ProcessInstance } from './client';
 import { BpmOperationRefusedError, SessionUnrenewableError, isSessionError } from './errors';
@@ -67,9 +68,13 @@ export class BpmController {
   private readonly logger: Logger;
   private readonly controller = new AbortController();
   private queue: Promise<unknown> = Promise.resolve();
+  /** The opened process (a `SessionSlot`): opened at first use, closed by close(); a pasted moniker is used as is. */
+  private readonly process: SessionSlot<string>;
+  /** The session the current process was opened on. */
   private connection: string | undefined;
-  private process: string | undefined;
   private lease: SessionLease | undefined;
+  /** The process the keep-alive lease is held for. */
+  private leased: string | undefined;
   private closed = false;
 
   constructor(options: BpmControllerOptions) {
@@ -77,6 +82,21 @@ export class BpmController {
     this.options = options;
     this.client = options.session.track(options.client);
     this.logger = options.logger ?? silentLogger;
+    const signal = this.controller.signal;
+    this.process = new SessionSlot<string>({
+      login: async () => {
+        this.connection = await options.session.connection(signal);
+        return this.client.openBpmProcess(this.connection, options.processKey!, { signal });
+      },
+      release: (proc) => this.client.closeBpmProcess(proc, { timeoutMs: PROCESS_CLOSE_TIMEOUT_MS }),
+      ...(options.processMoniker ? { pasted: options.processMoniker } : {}),
+      // Never reached: a pasted moniker is not invalidated here, every request tries it again.
+      pastedDied: () => new SessionUnrenewableError('the opened process moniker is no longer valid'),
+      closed: () => new ClosedError('bpm-control closed'),
+      closeWaitMs: PROCESS_CLOSE_TIMEOUT_MS,
+      // The session holds a refused login; a failed OpenBpmProcess is tried again by the next request.
+      holdRefusedLogin: false,
+    });
   }
 
   /** The operation names known (vendor.ts or the settings' codes). */
@@ -86,7 +106,7 @@ export class BpmController {
 
   /** The monikers this controller holds, to mask in any text that leaves the package. */
   secrets(): string[] {
-    return [this.connection, this.process, this.options.processMoniker].filter((s): s is string => Boolean(s));
+    return [this.connection, this.process.id, this.options.processMoniker].filter((s): s is string => Boolean(s));
   }
 
   /** Runs `request` after the ones before it; one outcome per instance, in order. Rejects only for a bad request or after close(). */
@@ -103,9 +123,7 @@ export class BpmController {
     this.controller.abort();
     await this.queue;
     this.releaseLease();
-    const proc = this.process;
-    this.process = undefined;
-    if (proc && !this.options.processMoniker) await this.client.closeBpmProcess(proc, { timeoutMs: PROCESS_CLOSE_TIMEOUT_MS });
+    await this.process.close();
   }
 
   private async runNow(request: ControlRequest): Promise<ControlOutcome[]> {
@@ -163,15 +181,9 @@ export class BpmController {
   }
 
   private async openProcess(): Promise<string> {
-    if (this.process) return this.process;
-    if (this.options.processMoniker) {
-      this.process = this.options.processMoniker;
-    } else {
-      this.connection = await this.options.session.connection(this.controller.signal);
-      this.process = await this.client.openBpmProcess(this.connection, this.options.processKey!, { signal: this.controller.signal });
-    }
-    this.acquireLease(this.process);
-    return this.process;
+    const proc = await this.process.get(this.controller.signal);
+    if (this.leased !== proc) this.acquireLease(proc);
+    return proc;
   }
 
   /** A SESSION fault we can recover from by a new session: not with a pasted process moniker, not a dead pasted connection. */
@@ -179,20 +191,23 @@ export class BpmController {
     return isSessionError(err) && !(err instanceof SessionUnrenewableError) && !this.options.processMoniker && !this.closed;
   }
 
+  /** The session and the process on it are gone. A pasted process moniker is kept: the next request tries it again. */
   private forgetSession(): void {
     if (this.connection) this.options.session.invalidate(this.connection);
     this.connection = undefined;
-    this.process = undefined;
+    const proc = this.process.id;
+    if (proc !== undefined && !this.options.processMoniker) this.process.invalidate(proc);
     this.releaseLease();
   }
 
   private acquireLease(proc: string): void {
     this.releaseLease();
+    this.leased = proc;
     this.lease = this.options.session.acquire(async (signal) => {
       try {
         await this.client.getProcessInstances(proc, { signal });
       } catch (err) {
-        if (isSessionError(err) && this.process === proc) {
+        if (isSessionError(err) && this.leased === proc) {
           this.logger.debug(`keep-alive: ${describeError(err)}`);
           this.forgetSession();
         }
@@ -204,6 +219,7 @@ export class BpmController {
   private releaseLease(): void {
     this.lease?.release();
     this.lease = undefined;
+    this.leased = undefined;
   }
 }
 

@@ -1,11 +1,12 @@
 import type { BackoffOptions } from '../shared/backoff';
 import { Backoff } from '../shared/backoff';
-import { abortable, sleep, systemClock } from '../shared/clock';
+import { sleep, systemClock } from '../shared/clock';
 import type { Clock } from '../shared/clock';
 import { FailureStreak, GuardedEmitter, isFatal, toError } from '../shared/engine';
 import type { EngineFailure, EngineStatus } from '../shared/engine';
-import { AbortedError, ConfigError } from '../shared/errors';
+import { AbortedError, ClosedError, ConfigError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { SessionSlot } from '../shared/session-slot';
 import { silentLogger } from '../shared/logger';
 import { BpmMonitor, PROCESS_CLOSE_TIMEOUT_MS } from './bpm-monitor';
 import type { BpmMonitorOptions, MonitorClient, MonitorFrame, MonitorSession, ProcessProvider } from './bpm-monitor';
@@ -457,8 +458,7 @@ export class BpmFleet extends GuardedEmitter<BpmFleetEvents> {
     await Promise.all([...this.finishing]);
     this.lease?.release();
     this.lease = undefined;
-    const process = await this.shared.take();
-    if (process) await this.client.closeBpmProcess(process, { timeoutMs: PROCESS_CLOSE_TIMEOUT_MS });
+    await this.shared.release();
   }
 
   private publishCounts(): void {
@@ -485,66 +485,65 @@ export class BpmFleet extends GuardedEmitter<BpmFleetEvents> {
 }
 
 /**
- * The one opened process every monitor of a fleet uses: opened once however
- * many ask at once, forgotten (with its session) when a SESSION fault comes
- * back for it, so the next caller opens a fresh one; a late report about an
- * older moniker is ignored. A pasted moniker is used as is until it dies.
+ * The one opened process every monitor of a fleet uses (a `SessionSlot`):
+ * opened once however many ask at once, forgotten (with its session) when a
+ * SESSION fault comes back for it, so the next caller opens a fresh one; a
+ * late report about an older moniker is ignored. A pasted moniker is used as
+ * is until it dies. A failed open is not held: the session holds a refused
+ * login, and a fleet started again opens again.
  */
 class SharedProcess implements ProcessProvider {
-  private current: string | undefined;
+  private readonly slot: SessionSlot<string>;
+  /** The session the current process was opened on. */
   private connection: string | undefined;
-  private opening: Promise<string> | undefined;
-  private pastedDead = false;
 
   constructor(
-    private readonly client: FleetClient,
+    client: FleetClient,
     private readonly session: MonitorSession,
-    private readonly processKey: string | undefined,
+    processKey: string | undefined,
     private readonly pasted: string | undefined,
-  ) {}
+  ) {
+    this.slot = new SessionSlot<string>({
+      // Not aborted by one caller (nor by a stop): the others wait for the same OpenBpmProcess, and release() closes it.
+      login: async () => {
+        const connection = await session.connection();
+        try {
+          const process = await client.openBpmProcess(connection, processKey!);
+          this.connection = connection;
+          return process;
+        } catch (err) {
+          // The session kept since an earlier run may have ended meanwhile: the next open asks for a new one.
+          if (isSessionError(err)) session.invalidate(connection);
+          throw err;
+        }
+      },
+      release: (process) => client.closeBpmProcess(process, { timeoutMs: PROCESS_CLOSE_TIMEOUT_MS }),
+      ...(pasted ? { pasted } : {}),
+      pastedDied: () => new SessionUnrenewableError('the opened process moniker is no longer valid; paste a new one or set the process key'),
+      closed: () => new ClosedError('the shared process is closed'),
+      closeWaitMs: PROCESS_CLOSE_TIMEOUT_MS,
+      holdRefusedLogin: false,
+    });
+  }
 
   /** The moniker in use, if any (a secret). */
   get moniker(): string | undefined {
-    return this.pasted ?? this.current;
+    return this.pasted ?? this.slot.id;
   }
 
   get(signal: AbortSignal): Promise<string> {
-    if (this.pasted) {
-      return this.pastedDead
-        ? Promise.reject(new SessionUnrenewableError('the opened process moniker is no longer valid; paste a new one or set the process key'))
-        : Promise.resolve(this.pasted);
-    }
-    if (this.current) return Promise.resolve(this.current);
-    // Not aborted by one caller: the others wait for the same OpenBpmProcess.
-    this.opening ??= (async () => {
-      const connection = await this.session.connection();
-      const process = await this.client.openBpmProcess(connection, this.processKey!);
-      this.connection = connection;
-      this.current = process;
-      return process;
-    })().finally(() => {
-      this.opening = undefined;
-    });
-    return abortable(this.opening, signal);
+    return this.slot.get(signal);
   }
 
   invalidate(process: string): void {
-    if (this.pasted !== undefined) {
-      if (process === this.pasted) this.pastedDead = true;
-      return;
-    }
-    if (process !== this.current) return;
-    this.current = undefined;
+    if (this.slot.invalidate(process) !== 'dropped') return;
     if (this.connection) this.session.invalidate(this.connection);
     this.connection = undefined;
   }
 
-  /** Hand over the process we opened (after an open in flight settles), for closing; a pasted one is not ours. */
-  async take(): Promise<string | undefined> {
-    await this.opening?.catch(() => undefined);
-    const process = this.current;
-    this.current = undefined;
+  /** Close the process we opened (after an open in flight settles); a pasted one is not ours. The next get() opens again. */
+  async release(): Promise<void> {
+    await this.slot.release();
     this.connection = undefined;
-    return process;
   }
 }

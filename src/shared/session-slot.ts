@@ -19,6 +19,11 @@ export interface SessionSlotOptions<Id> {
   closed(): Error;
   /** How long close() waits for a login in flight before it returns (that session is released when it answers). */
   closeWaitMs: number;
+  /**
+   * Default true: a refused login is held (`LoginGate`) until allowLogin(). False for what opens on a session
+   * that holds its own refusals (an opened process): every failure is passed on as it is and the next get() tries again.
+   */
+  holdRefusedLogin?: boolean;
 }
 
 /** What invalidate() did. */
@@ -93,6 +98,18 @@ export class SessionSlot<Id> {
     if (this.current === undefined && !this.loggingIn && !this.closed && this.options.pasted === undefined) this.current = id;
   }
 
+  /**
+   * Release the session we opened, once a login in flight has answered, and forget it; the slot stays open and the
+   * next get() logs in again. A pasted id stays (dead or alive). Never throws.
+   */
+  async release(): Promise<void> {
+    await this.loggingIn?.catch(() => undefined);
+    if (this.options.pasted !== undefined) return;
+    const id = this.current;
+    this.current = undefined;
+    if (id !== undefined) await this.releaseQuietly(id);
+  }
+
   /** Refuse further use and release the session we opened (unless `release` is false); never throws. */
   async close(options: { release?: boolean } = {}): Promise<void> {
     if (this.closed) return;
@@ -111,7 +128,7 @@ export class SessionSlot<Id> {
     try {
       id = await this.options.login(this.closing.signal);
     } catch (err) {
-      throw this.gate.failed(err);
+      throw this.options.holdRefusedLogin === false ? err : this.gate.failed(err);
     }
     if (this.closed) {
       await this.releaseQuietly(id);

@@ -8,6 +8,7 @@ import { opsSince, startSim, waitFor } from '../helpers/foresight';
 import foresightServer from '../../nodes/foresight-server';
 import bpmMonitor from '../../nodes/bpm-monitor';
 import bpmControl from '../../nodes/bpm-control';
+import { translator } from './catalog';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
@@ -15,6 +16,10 @@ const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const statusNode = require('@node-red/nodes/core/common/25-status.js');
 
 helper.init(require.resolve('node-red'));
+
+/** bpm-control with its real en-US catalog as `RED._`, to read the texts of its errors. */
+const bpmControlInEnglish = (RED: Parameters<typeof bpmControl>[0]): void =>
+  bpmControl(new Proxy(RED, { get: (target, key) => (key === '_' ? translator('en-US', 'bpm-control') : Reflect.get(target, key)) }));
 
 interface Outcome {
   instanceKey: string;
@@ -189,6 +194,20 @@ for (const transport of ['json', 'soap'] as PpsomWireFormat[]) {
       assert.equal(received.length, 0);
       assert.equal(sim.requests.length, 0, 'no server call');
       assert.deepEqual(look(), ['red', 'dot', 'bpm-control.status.failed']);
+    });
+
+    it('should quote a long or multi-line msg value in its error cut short and on one line', async () => {
+      await helper.load([foresightServer, bpmMonitor, bpmControlInEnglish, catchNode, statusNode], flow({}, false) as never, {
+        srv: { username: 'demo', password: PASSWORD },
+      });
+      helper.getNode('hc').on('input', (msg: Msg) => caught.push(msg));
+      helper.getNode('ctl').receive({ instanceKey: '98037', operation: `Explode\n\t${'x'.repeat(100)}` });
+      helper.getNode('ctl').receive({ instanceKey: 'abc\r\n  def' });
+      await waitFor(() => caught.length === 2, 'both errors at Catch');
+      const [operation, key] = caught.map((c) => c.error!.message);
+      assert.equal(operation, `unknown operation Explode ${'x'.repeat(32)}…; known: StepExecute, StepReject, ProcessStop`);
+      assert.equal(key, 'an instance key is a number, not abc def');
+      assert.equal(sim.requests.length, 0, 'no server call');
     });
 
     it('should open a new session when the old one ended between msgs, and still stop the instance', async () => {

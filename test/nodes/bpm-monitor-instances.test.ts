@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
 import type { MonitoringFrame } from '../../src/sim/foresight/frames';
 import { SEED } from '../../src/sim/foresight';
-import type { ForesightSimulator, InstancePopulationOptions } from '../../src/sim/foresight';
+import type { ForesightSimulator, InjectedFault, InstancePopulationOptions } from '../../src/sim/foresight';
 import { startSim, waitFor } from '../helpers/foresight';
 import foresightServer from '../../nodes/foresight-server';
 import bpmMonitor from '../../nodes/bpm-monitor';
@@ -39,8 +39,9 @@ describe('bpm-monitor node: all running instances', function () {
   let notices: Msg[];
   let statuses: Array<{ fill?: string; shape?: string; text?: string }>;
 
-  async function load(population: InstancePopulationOptions, monitor: Record<string, unknown> = {}): Promise<void> {
+  async function load(population: InstancePopulationOptions, monitor: Record<string, unknown> = {}, faults: InjectedFault[] = []): Promise<void> {
     sim = await startSim({ users: { demo: PASSWORD }, instances: [], population: { startEveryMs: 0, lifeMs: 0, retainFinishedMs: 600_000, ...population } });
+    for (const f of faults) sim.inject(f);
     const flow = [
       { id: 'f1', type: 'tab', label: 'test' },
       { id: 'st1', type: 'status', z: 'f1', scope: ['mon'], wires: [['hs']] },
@@ -166,6 +167,28 @@ describe('bpm-monitor node: all running instances', function () {
     const warned = helper.log().args.filter((a: unknown[]) => (a[0] as { level?: number }).level === 30 && /bpm-monitor\.warnings\.limit|at most/.test(String((a[0] as { msg?: unknown }).msg)));
     assert.equal(warned.length, 1, 'one warning');
     assert.equal(keysOf('started').length, 3, 'the waiting instance is announced too');
+  });
+
+  it('should close on "close" a process that opens only after the command came, and stop before the session closes', async () => {
+    await load({ initial: 2 }, {}, [{ kind: 'slow', op: 'OpenBpmProcess', delayMs: 400 }]);
+    await waitFor(() => sim.callCount('OpenBpmProcess') === 1, 'OpenBpmProcess under way');
+    helper.getNode('mon').receive({ action: 'close' });
+    await waitFor(() => statuses.at(-1)?.text === 'bpm-monitor.status.closed', 'closed');
+    assert.deepEqual(sim.requests.filter((r) => r.op === 'CloseBpmProcess').map((r) => r.status), [200], 'the late process closed by the stop');
+    assert.equal(sim.callCount('OpenMonitoringWS'), 0);
+    await helper.unload();
+    const closes = sim.requests.filter((r) => r.op === 'CloseBpmProcess' || r.op === 'CloseMetabase').map((r) => `${r.op} ${r.status}`);
+    assert.deepEqual(closes, ['CloseBpmProcess 200', 'CloseMetabase 200']);
+    assert.equal(sim.liveSessions, 0);
+  });
+
+  it('should close a process that opens while the flow stops before the session, on the node close', async () => {
+    await load({ initial: 2 }, {}, [{ kind: 'slow', op: 'OpenBpmProcess', delayMs: 400 }]);
+    await waitFor(() => sim.callCount('OpenBpmProcess') === 1, 'OpenBpmProcess under way');
+    await helper.unload();
+    const closes = sim.requests.filter((r) => r.op === 'CloseBpmProcess' || r.op === 'CloseMetabase').map((r) => `${r.op} ${r.status}`);
+    assert.deepEqual(closes, ['CloseBpmProcess 200', 'CloseMetabase 200'], 'the server node waited for the release');
+    assert.equal(sim.liveSessions, 0);
   });
 
   it('should release everything on close: sockets, CloseBpmProcess, CloseMetabase, no further requests', async () => {

@@ -154,6 +154,22 @@ describe('bpm-monitor node', () => {
     await waitFor(() => sim.openSockets === 1 && received.length === 2, 'connected again');
   });
 
+  it('should close on "close" while OpenBpmProcess is out (the call aborted), and end the session on the flow stop', async () => {
+    sim.inject({ kind: 'slow', op: 'OpenBpmProcess', delayMs: 400 });
+    await load();
+    await waitFor(() => sim.callCount('OpenBpmProcess') === 1, 'OpenBpmProcess under way');
+    helper.getNode('mon').receive({ action: 'close' });
+    await waitFor(() => lastStatus() === 'bpm-monitor.status.closed', 'closed');
+    assert.equal(sim.callCount('OpenMonitoringWS'), 0);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(sim.openSockets, 0, 'nothing opened after the close');
+    await helper.unload();
+    // One instance's monitor aborts its own OpenBpmProcess, so the simulator opened nothing to close.
+    const closes = sim.requests.filter((r) => r.op === 'CloseBpmProcess' || r.op === 'CloseMetabase').map((r) => `${r.op} ${r.status}`);
+    assert.deepEqual(closes, ['CloseMetabase 200']);
+    assert.equal(sim.liveSessions, 0);
+  });
+
   it('should leave no socket, no session and no timer behind when the flow stops', async () => {
     await load();
     await waitFor(() => sim.openSockets === 1, 'connected');

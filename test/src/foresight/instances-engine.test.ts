@@ -23,7 +23,11 @@ describe('BpmFleet (all running instances of a process)', () => {
   let limits: FleetLimit[];
 
   /** A population whose instances move only when the test says so. */
-  async function setup(population: InstancePopulationOptions, fleetOptions: Partial<BpmFleetOptions> = {}): Promise<BpmFleet> {
+  async function setup(
+    population: InstancePopulationOptions,
+    fleetOptions: Partial<BpmFleetOptions> = {},
+    prepare: () => Promise<Partial<BpmFleetOptions>> = async () => ({}),
+  ): Promise<BpmFleet> {
     sim = await startSim({ instances: [], population: { startEveryMs: 0, lifeMs: 0, retainFinishedMs: 60_000, ...population }, clock: fakeClock().clock });
     client = new PpsomClient({ endpoint: sim.endpoint(), timeoutMs: 2000 });
     const clocks = fakeClock();
@@ -42,6 +46,7 @@ describe('BpmFleet (all running instances of a process)', () => {
       scanIntervalMs: 10_000,
       backoff: { initialMs: 1000, maxMs: 8000 },
       ...fleetOptions,
+      ...(await prepare()),
     });
     f.on('frame', (x) => frames.push(x));
     f.on('notice', (x) => notices.push(x));
@@ -59,6 +64,14 @@ describe('BpmFleet (all running instances of a process)', () => {
     await client.close();
     await sim.close();
   });
+
+  /** The moniker of a process opened and closed again on the simulator. */
+  async function deadProcessMoniker(): Promise<string> {
+    const mb = await client.openMetabase(SEED.repositoryId, { user: 'demo', password: 'demo' });
+    const process = await client.openBpmProcess(mb.id, SEED.processKey);
+    await client.closeBpmProcess(process);
+    return process;
+  }
 
   const running = (): string[] => [...sim.model.instances.values()].filter((i) => !sim.model.isFinished(i)).map((i) => i.key);
   const noticesOf = (control: string): string[] => notices.filter((n) => n.control === control).map((n) => n.instance.key);
@@ -221,6 +234,58 @@ describe('BpmFleet (all running instances of a process)', () => {
     await f.stop();
     assert.equal(sim.callCount('CloseBpmProcess'), 2);
     assert.equal(sim.openSockets, 0);
+  });
+
+  it('should close a process that opens during a stop once it answers, and open a new one for the next start', async () => {
+    const f = await setup({ initial: 2 });
+    sim.inject({ kind: 'slow', op: 'OpenBpmProcess', delayMs: 300 });
+    f.start();
+    await waitFor(() => sim.callCount('OpenBpmProcess') === 1, 'OpenBpmProcess under way');
+    await f.stop();
+    assert.deepEqual(sim.requests.filter((r) => r.op === 'CloseBpmProcess').map((r) => r.status), [200], 'the late process closed by the stop');
+    assert.equal(sim.callCount('OpenMonitoringWS'), 0);
+    f.start();
+    await waitFor(() => last()?.connected === 2, 'two sockets after the restart');
+    assert.equal(sim.callCount('OpenBpmProcess'), 2, 'a process of its own for the new run');
+  });
+
+  it('should not hold a refused OpenBpmProcess: the next scan opens the process again', async () => {
+    const f = await setup({ initial: 2 });
+    sim.inject({ kind: 'http', op: 'OpenBpmProcess', status: 403 });
+    f.start();
+    await waitFor(() => failures.length === 1, 'the refused open');
+    assert.deepEqual([failures[0].error.message.slice(0, 8), failures[0].fatal], ['HTTP 403', false]);
+    await fake.tickAsync(1000);
+    await waitFor(() => last()?.connected === 2, 'two sockets after the retry');
+    assert.equal(sim.callCount('OpenBpmProcess'), 2);
+  });
+
+  it('should give up on a pasted process moniker the server no longer knows, and not try it again on start', async () => {
+    const f = await setup({ initial: 2 }, {}, async () => ({ processKey: undefined, processMoniker: await deadProcessMoniker() }));
+    f.start();
+    await waitFor(() => last()?.state === 'failed', 'failed');
+    assert.match(String(last()?.error?.message), /opened process moniker is no longer valid/);
+    assert.deepEqual([failures.length, failures[0].fatal], [1, true]);
+    const listed = sim.callCount('GetProcessInstances');
+    f.start();
+    await waitFor(() => states.filter((s) => s.state === 'failed').length === 2, 'failed again');
+    assert.equal(sim.callCount('GetProcessInstances'), listed, 'the dead moniker is not sent again');
+    assert.equal(sim.callCount('OpenBpmProcess'), 1, 'only the one opened and closed to make it');
+  });
+
+  it('should open a new session when OpenBpmProcess says the session it kept over a stop has ended', async () => {
+    const f = await setup({ initial: 2 });
+    f.start();
+    await waitFor(() => last()?.connected === 2, 'two sockets');
+    await f.stop();
+    assert.equal(sim.expireSessions(), 1);
+    f.start();
+    for (let i = 0; i < 20 && last()?.connected !== 2; i += 1) {
+      await fake.tickAsync(1000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(() => last()?.connected === 2, 'two sockets on a new session');
+    assert.deepEqual([sim.callCount('OpenMetabase'), sim.callCount('OpenBpmProcess')], [2, 3], 'one refused OpenBpmProcess, then a new session');
   });
 
   it('should release everything on stop: sockets, process, keep-alive and timers', async () => {

@@ -159,4 +159,46 @@ describe('SessionSlot', () => {
     assert.match(String(await pending), /slot closed/);
     assert.deepEqual(server.released, ['s1']);
   });
+  it('should pass a refused login on as it is and try again at the next get when it holds no refusals', async () => {
+    server.refuse = true;
+    const s = slot({ holdRefusedLogin: false });
+    const first = assert.rejects(s.get(), (e: IntegrationError) => !isLoginRefused(e) && e.message === 'wrong password');
+    await fake.tickAsync(100);
+    await first;
+    assert.equal(s.loginRefused, false);
+    server.refuse = false;
+    const again = s.get();
+    await fake.tickAsync(100);
+    assert.equal(await again, 's2', 'tried again without allowLogin');
+    assert.equal(server.logins, 2);
+  });
+
+  it('should release on release() the session a login in flight answers with, and log in afresh afterwards', async () => {
+    const s = slot();
+    const pending = s.get();
+    const released = s.release();
+    await fake.tickAsync(100);
+    assert.equal(await pending, 's1', 'the caller of the login still gets its answer');
+    await released;
+    assert.deepEqual(server.released, ['s1']);
+    assert.equal(s.id, undefined);
+    await s.release();
+    assert.deepEqual(server.released, ['s1'], 'nothing twice');
+    const next = s.get();
+    await fake.tickAsync(100);
+    assert.equal(await next, 's2', 'the slot stays open');
+    assert.equal(s.isClosed, false);
+  });
+
+  it('should keep a pasted id through release(), alive or dead, and never release it', async () => {
+    const alive = slot({ pasted: 'p1' });
+    await alive.release();
+    assert.equal(await alive.get(), 'p1');
+    const dead = slot({ pasted: 'p2' });
+    assert.equal(dead.invalidate('p2'), 'pasted-died');
+    await dead.release();
+    await assert.rejects(dead.get(), /the pasted id died/);
+    assert.deepEqual(server.released, []);
+    assert.equal(server.logins, 0);
+  });
 });
