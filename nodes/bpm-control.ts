@@ -93,7 +93,7 @@ export = function (RED: NodeAPI): void {
       } catch (err) {
         return fail(err, msg, done);
       }
-      this.status(words.counted('busy', 'running', { oper: request.oper, n: request.instanceKeys.length }));
+      this.status(words.counted('busy', 'running', { oper: request.oper, count: request.instanceKeys.length }));
       active.run(request).then(
         (outcomes) => {
           msg.payload = outcomes.map((o) => outcomeOut(o, secrets()));

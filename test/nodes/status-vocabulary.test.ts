@@ -56,6 +56,9 @@ describe('status vocabulary', () => {
     assert.equal(new StatusWords('bpm-control', translator('ru', 'bpm-control')).failed(refused).text, 'сбой: сейчас недоступно');
     assert.equal(en.counted('warning', 'partly', { oper: 'ProcessStop', n: 1, total: 2, reason: en.reason(refused) }).text, 'ProcessStop: 1 of 2 done, not allowed now');
     assert.equal(en.counted('connected', 'done', { oper: 'ProcessStop', n: 3 }).text, 'ProcessStop: done for 3');
+    assert.equal(en.counted('busy', 'running', { oper: 'ProcessStop', count: 1 }).text, 'ProcessStop: 1 instance…');
+    assert.equal(en.counted('busy', 'running', { oper: 'ProcessStop', count: 2 }).text, 'ProcessStop: 2 instances…');
+    assert.equal(new StatusWords('bpm-control', translator('ru', 'bpm-control')).counted('busy', 'running', { oper: 'ProcessStop', count: 1 }).text, 'ProcessStop: экземпляров 1…');
   });
 
   it('should send texts without numbers as keys the editor translates', () => {
