@@ -9,6 +9,7 @@ import {
   JSON_CONTENT_TYPE,
   PPSOM_NAMESPACE,
   SOAP11_ENVELOPE_NAMESPACE,
+  SOAP12_ENVELOPE_NAMESPACE,
   SOAP_CONTENT_TYPE,
   resultElement,
 } from './vendor';
@@ -148,9 +149,44 @@ export function parseXmlValue(body: string): PpsomValue {
 /** A SOAP 1.1 message must not carry a DOCTYPE; refusing it rules out entity bombs and external entities. */
 function parseXml(body: string): PpsomObject {
   if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new ResponseFormatError('the XML answer contains a DOCTYPE or ENTITY declaration; refused');
+  // Namespaces are dropped when parsing, so an envelope of some other vocabulary would read as SOAP's. Its
+  // namespace is not quoted: a hostile server may echo a secret into it.
+  const ns = envelopeNamespace(body);
+  if (ns !== undefined && ns !== SOAP11_ENVELOPE_NAMESPACE && ns !== SOAP12_ENVELOPE_NAMESPACE) {
+    throw new ResponseFormatError('the XML answer has an Envelope that is not in a SOAP namespace; refused');
+  }
   const v = parseXmlValue(body);
   if (typeof v !== 'object' || Array.isArray(v)) throw new ResponseFormatError('the XML answer has no root element');
   return v;
+}
+
+/**
+ * The namespace the root element declares for itself when it is an `Envelope`; undefined for another root
+ * or an envelope that declares none. Read with indexOf, not a regular expression, so a hostile prologue
+ * costs one pass.
+ */
+function envelopeNamespace(body: string): string | undefined {
+  let i = 0;
+  for (;;) {
+    while (i < body.length && body.charCodeAt(i) <= 0x20) i += 1;
+    if (body.startsWith('<?', i) || body.startsWith('<!--', i)) {
+      const close = body.startsWith('<?', i) ? '?>' : '-->';
+      const end = body.indexOf(close, i + 2);
+      if (end < 0) return undefined;
+      i = end + close.length;
+      continue;
+    }
+    if (body[i] !== '<') return undefined;
+    const end = body.indexOf('>', i);
+    if (end < 0) return undefined;
+    const tag = body.slice(i + 1, end);
+    const name = /^[^\s/>]+/.exec(tag)?.[0] ?? '';
+    const colon = name.indexOf(':');
+    if ((colon < 0 ? name : name.slice(colon + 1)) !== 'Envelope') return undefined;
+    const attribute = colon < 0 ? 'xmlns' : `xmlns:${name.slice(0, colon)}`;
+    for (const m of tag.matchAll(/\s([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) if (m[1] === attribute) return m[2] ?? m[3];
+    return undefined;
+  }
 }
 
 /** `Envelope/Body/<child>` → `{child}`; envelope-less XML (docs/foresight.md#envelopes-and-the-result-element, Fore sample) is passed through. */

@@ -8,6 +8,8 @@
 /** Namespace of the operation element in SOAP requests and answers (docs/foresight.md#envelopes-and-the-result-element). */
 export const PPSOM_NAMESPACE = 'http://www.fsight.ru/PP.SOM.Som';
 export const SOAP11_ENVELOPE_NAMESPACE = 'http://schemas.xmlsoap.org/soap/envelope/';
+/** SOAP 1.2's envelope namespace: an answer's `Envelope` in it is read too (its fault vocabulary is, docs/foresight.md#faults). */
+export const SOAP12_ENVELOPE_NAMESPACE = 'http://www.w3.org/2003/05/soap-envelope';
 
 /** Request headers per transport (docs/foresight.md#headers). SOAPAction is not documented; the server dispatches on the body. */
 export const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';

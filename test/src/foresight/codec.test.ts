@@ -56,6 +56,20 @@ describe('PP.SOM codec', () => {
     assert.deepEqual(r, { a: 'A &lt; B Я B', e: '' });
   });
 
+  it('should refuse an Envelope outside the SOAP namespaces, and read SOAP 1.1, SOAP 1.2 and envelope-less answers', () => {
+    const result = '<OpenMetabaseResult><id>CONN!M</id></OpenMetabaseResult>';
+    const envelope = (root: string, ns: string): string => `<?xml version="1.0"?><!-- c --><${root} ${ns}><soapenv:Body>${result}</soapenv:Body></${root}>`;
+    const refused = (e: IntegrationError): boolean => e.code === 'BAD_RESPONSE' && /not in a SOAP namespace/.test(e.message) && !e.message.includes('urn:');
+    for (const wire of ['json', 'soap'] as const) {
+      assert.throws(() => decodeResponse(wire, 'OpenMetabase', ok(envelope('soapenv:Envelope', 'xmlns:soapenv="urn:not-soap"'))), refused, wire);
+      assert.throws(() => decodeResponse(wire, 'OpenMetabase', ok(envelope('Envelope', "xmlns='urn:other' xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/'"))), refused, `${wire}, default namespace`);
+      for (const ns of ['http://schemas.xmlsoap.org/soap/envelope/', 'http://www.w3.org/2003/05/soap-envelope']) {
+        assert.equal(text(decodeResponse(wire, 'OpenMetabase', ok(envelope('soapenv:Envelope', `a="1" xmlns:soapenv="${ns}"`))), 'id'), 'CONN!M', `${wire} ${ns}`);
+      }
+      assert.equal(text(decodeResponse(wire, 'OpenMetabase', ok(result)), 'id'), 'CONN!M', `${wire}, envelope-less`);
+    }
+  });
+
   it('should refuse an answer carrying a DOCTYPE entity bomb', () => {
     const bomb =
       '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">' +
